@@ -1,0 +1,49 @@
+/**
+ * Argument checks that throw typed errors naming the argument and the expectation.
+ */
+import type { DataType, Tensor } from '@tensorflow/tfjs-core';
+import { DTypeError, ShapeError } from './errors.js';
+
+/** Formats a shape as `[2,3,4]`; `null` dimensions (symbolic batch) print as `?`. */
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d == null ? '?' : String(d))).join(',')}]`;
+}
+
+/** Throws a ShapeError unless `tensor` has the given rank. */
+export function assertRank(tensor: { shape: readonly (number | null)[] }, rank: number, what: string): void {
+  if (tensor.shape.length !== rank) {
+    throw new ShapeError(
+      `${what} must have rank ${rank}, got shape ${formatShape(tensor.shape)} (rank ${tensor.shape.length})`,
+    );
+  }
+}
+
+/**
+ * Throws a ShapeError unless `shape` matches `expected`, where `null` in `expected` accepts any size.
+ */
+export function assertShape(
+  shape: readonly (number | null)[],
+  expected: readonly (number | null)[],
+  what: string,
+): void {
+  const ok =
+    shape.length === expected.length &&
+    expected.every((d, i) => d == null || shape[i] == null || d === shape[i]);
+  if (!ok) {
+    throw new ShapeError(`${what} must have shape ${formatShape(expected)}, got ${formatShape(shape)}`);
+  }
+}
+
+/** Throws a DTypeError unless the tensor's dtype is one of `allowed`. */
+export function assertDType(tensor: Tensor, allowed: readonly DataType[], what: string): void {
+  if (!allowed.includes(tensor.dtype)) {
+    throw new DTypeError(`${what} must have dtype ${allowed.join(' or ')}, got ${tensor.dtype}`);
+  }
+}
+
+/** Throws a ShapeError unless `size` is a positive multiple of `divisor`. */
+export function assertDivisible(size: number, divisor: number, what: string): void {
+  if (!(size > 0) || size % divisor !== 0) {
+    throw new ShapeError(`${what} (${size}) must be a positive multiple of ${divisor}`);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A TF.js layer made of child layers whose weights it owns.
+ *
+ * tfjs-layers only counts weights a layer created with its own `addWeight`: a child layer held in a
+ * field is invisible to `countParams()`, `fit()` and `model.save()`. A CompositeLayer tracks its
+ * children and reports their weights as its own, in a fixed order (children in tracking order), and
+ * builds each child through `apply()` inside its own `build`, which names the child's weights
+ * `parent/child/kernel`: unique and stable across save and load.
+ */
+import type { Shape } from '@tensorflow/tfjs-layers';
+import { type LayerVariable, layers, SymbolicTensor } from '@tensorflow/tfjs-layers';
+
+export abstract class CompositeLayer extends layers.Layer {
+  private children: layers.Layer[] = [];
+
+  /** Registers a child whose weights this layer owns. Create children in the constructor with fixed names. */
+  protected track<T extends layers.Layer>(child: T): T {
+    this.children.push(child);
+    return child;
+  }
+
+  /** The tracked children, in tracking order. */
+  protected get sublayers(): readonly layers.Layer[] {
+    return this.children;
+  }
+
+  /**
+   * Builds `child` for an input of `shape` (batch dimension included, `null` allowed) and returns
+   * its output shape. Call it from `build`, so that the child's weights are named under this layer.
+   */
+  protected buildSublayer(child: layers.Layer, shape: Shape | Shape[]): Shape | Shape[] {
+    const symbolic = (s: Shape) => new SymbolicTensor('float32', s, null!, [], null!);
+    const input = isShapeList(shape) ? shape.map(symbolic) : symbolic(shape);
+    const output = child.apply(input) as SymbolicTensor | SymbolicTensor[];
+    return Array.isArray(output) ? output.map((o) => o.shape) : output.shape;
+  }
+
+  override get trainableWeights(): LayerVariable[] {
+    if (!this.trainable) return [];
+    return [...super.trainableWeights, ...this.children.flatMap((c) => c.trainableWeights)];
+  }
+
+  override get nonTrainableWeights(): LayerVariable[] {
+    // A frozen composite reports every child weight as non-trainable.
+    return [
+      ...super.nonTrainableWeights,
+      ...this.children.flatMap((c) => (this.trainable ? c.nonTrainableWeights : c.weights)),
+    ];
+  }
+
+  // dispose() needs no override: Layer.dispose() disposes `this.weights`, which includes the children's.
+}
+
+function isShapeList(shape: Shape | Shape[]): shape is Shape[] {
+  return Array.isArray(shape[0]);
+}

@@ -1,0 +1,15 @@
+import './register-gradients.js';
+
+export { assertDivisible, assertDType, assertRank, assertShape, formatShape } from './checks.js';
+export { CompositeLayer } from './composite-layer.js';
+export {
+  BefunetError,
+  ConfigError,
+  DTypeError,
+  FileFormatError,
+  ShapeError,
+  WebGpuUnavailableError,
+  WeightLoadError,
+} from './errors.js';
+export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
+export { readSafetensors, writeSafetensors } from './safetensors.js';

@@ -1,0 +1,3 @@
+import { backendProjects } from '@befunet/testing/vitest';
+
+export default backendProjects();

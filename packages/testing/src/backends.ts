@@ -1,0 +1,20 @@
+/**
+ * Cross-backend comparisons: run the same computation on another backend (usually `cpu`, as the
+ * reference for `webgpu`) and come back.
+ *
+ * Tensors cannot be moved from WebGPU to the CPU synchronously in Node.js, so `fn` must create every
+ * tensor it uses from plain values (seeded initializers give the same weights on every backend) and
+ * return plain arrays (`await t.data()`).
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+
+export async function runOnBackend<T>(backend: string, fn: () => Promise<T>): Promise<T> {
+  const previous = tf.getBackend();
+  if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' could not be initialised`);
+  try {
+    return await fn();
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
