@@ -62,13 +62,17 @@ for (const pkg of packages) {
       failed = report.numFailedTests;
       skipped = report.numPendingTests + report.numTodoTests;
       // A file that failed to load (or a failing hook) has no failed test but fails the suite.
-      failed += report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed')).length;
+      failed += report.testResults.filter(
+        (f) => f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed'),
+      ).length;
     }
     const problem =
       code !== 0 && failed === 0 ? `vitest exited ${code}` : passed + failed === 0 ? 'no test ran' : '';
     if (problem) failed += 1;
     rows.push({ pkg, backend, passed, failed, skipped, seconds, problem });
-    console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${seconds.toFixed(1)} s)${problem ? ` [${problem}]` : ''}`);
+    console.log(
+      `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${seconds.toFixed(1)} s)${problem ? ` [${problem}]` : ''}`,
+    );
     if (failed > 0) console.log(output.split('\n').slice(-80).join('\n'));
   }
 }
@@ -76,20 +80,30 @@ for (const pkg of packages) {
 if (!args.includes('--no-smoke') && onlyPackages.length === 0) {
   process.stdout.write('  smoke x node-esm+bundle ... ');
   const log = join(resultsDir, 'smoke.log');
-  const { code, output, seconds } = await run(process.execPath, [join(root, 'scripts/smoke/run.mjs')], root, log);
+  const { code, output, seconds } = await run(
+    process.execPath,
+    [join(root, 'scripts/smoke/run.mjs')],
+    root,
+    log,
+  );
   const summary = output.match(/^(\d+) passed, (\d+) failed$/m);
   const passed = summary ? Number(summary[1]) : 0;
   let failed = summary ? Number(summary[2]) : 0;
-  const problem = code !== 0 && failed === 0 ? `smoke exited ${code}` : passed + failed === 0 ? 'no test ran' : '';
+  const problem =
+    code !== 0 && failed === 0 ? `smoke exited ${code}` : passed + failed === 0 ? 'no test ran' : '';
   if (problem) failed += 1;
   rows.push({ pkg: 'smoke', backend: 'node-esm+bundle', passed, failed, skipped: 0, seconds, problem });
-  console.log(`${passed} passed, ${failed} failed (${seconds.toFixed(1)} s)${problem ? ` [${problem}]` : ''}`);
+  console.log(
+    `${passed} passed, ${failed} failed (${seconds.toFixed(1)} s)${problem ? ` [${problem}]` : ''}`,
+  );
   if (failed > 0) console.log(output);
 }
 
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
-console.log(`\n${pad('package', 10)} ${pad('backend', 16)} ${lpad('passed', 7)} ${lpad('failed', 7)} ${lpad('skipped', 8)} ${lpad('seconds', 8)}`);
+console.log(
+  `\n${pad('package', 10)} ${pad('backend', 16)} ${lpad('passed', 7)} ${lpad('failed', 7)} ${lpad('skipped', 8)} ${lpad('seconds', 8)}`,
+);
 for (const r of rows) {
   console.log(
     `${pad(r.pkg, 10)} ${pad(r.backend, 16)} ${lpad(r.passed, 7)} ${lpad(r.failed, 7)} ${lpad(r.skipped, 8)} ${lpad(r.seconds.toFixed(1), 8)}${r.problem ? `  ${r.problem}` : ''}`,

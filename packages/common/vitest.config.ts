@@ -1,5 +1,5 @@
-// @befunet/common cannot depend on @befunet/testing (which depends on it), so it takes the shared
-// configuration by path.
+// By path: @befunet/common cannot depend on @befunet/testing (which depends on it), and vite loads
+// config files with Node, which cannot import the TypeScript of a linked package.
 import { backendProjects } from '../testing/src/vitest-config.ts';
 
 export default backendProjects();

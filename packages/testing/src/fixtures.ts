@@ -43,8 +43,13 @@ export function loadFixture(relative: string): SafetensorsFile {
 /** One fixture tensor as a TF.js tensor; throws naming the key when it is absent. */
 export function fixtureTensor(file: SafetensorsFile, key: string): tf.Tensor {
   const entry: SafetensorsEntry | undefined = file.tensors.get(key);
-  if (!entry) throw new Error(`fixture has no tensor '${key}'; it has ${[...file.tensors.keys()].join(', ')}`);
-  return tf.tensor(entry.values, [...entry.shape], entry.values instanceof Float32Array ? 'float32' : 'int32');
+  if (!entry)
+    throw new Error(`fixture has no tensor '${key}'; it has ${[...file.tensors.keys()].join(', ')}`);
+  return tf.tensor(
+    entry.values,
+    [...entry.shape],
+    entry.values instanceof Float32Array ? 'float32' : 'int32',
+  );
 }
 
 /** NCHW (PyTorch) to NHWC (TF.js). */

@@ -32,15 +32,17 @@ export interface Closeness {
   worstExpected: number;
 }
 
-export function closeness(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tol: Tolerance,
-): Closeness {
+export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance): Closeness {
   if (actual.length !== expected.length) {
     throw new Error(`length mismatch: actual ${actual.length}, expected ${expected.length}`);
   }
-  const result: Closeness = { mismatches: 0, maxAbsError: 0, worstIndex: -1, worstActual: 0, worstExpected: 0 };
+  const result: Closeness = {
+    mismatches: 0,
+    maxAbsError: 0,
+    worstIndex: -1,
+    worstActual: 0,
+    worstExpected: 0,
+  };
   let worstExcess = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!;
