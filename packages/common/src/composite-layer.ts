@@ -54,3 +54,6 @@ export abstract class CompositeLayer extends layers.Layer {
 function isShapeList(shape: Shape | Shape[]): shape is Shape[] {
   return Array.isArray(shape[0]);
 }
+
+/** The base arguments of every layer (`name`, `trainable`, `inputShape`, ...), which tfjs-layers does not export. */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;

@@ -2,13 +2,15 @@
  * A tower of `rounds` x (Conv3x3 without bias -> GroupNorm -> ReLU [-> 2x bilinear upsampling]):
  * the decoder's branch for one encoder level (section 6 of BEFUNET.md; HiFormer's `ConvUpsample`).
  */
+
+import type { LayerArgs } from '@befunet/common';
 import { CompositeLayer, ConfigError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GroupNorm } from '../layers/group-norm.js';
 import { upsampleBilinear } from './upsample.js';
 
-export interface ConvUpsampleArgs extends tfl.layers.LayerArgs {
+export interface ConvUpsampleArgs extends LayerArgs {
   /** Output channels of every conv. Defaults to 128. */
   filters?: number;
   /** Number of conv rounds. Defaults to 1. */

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { checkDecoderDuplicates, officialDecoderAssignments } from '../weights/official-decoder.js';
-import { loadStateDict, type StateDict } from '../weights/state-dict.js';
+import { loadStateDict, type StateDict, type StateDictEntry } from '../weights/state-dict.js';
 import { Decoder } from './decoder.js';
 
 const isDecoderKey = (k: string) => /^(ConvUp_[ls]|conv_pred|segmentation_head)\./.test(k);
@@ -64,7 +64,9 @@ describe('Decoder', () => {
       [1, 7, 7, 128],
     ]);
     const all = loadFixture('official/official_mini.safetensors').tensors;
-    const dict = new Map([...all].filter(([k]) => isDecoderKey(k) && !k.includes('convs_level')));
+    const dict: Map<string, StateDictEntry> = new Map(
+      [...all].filter(([k]) => isDecoderKey(k) && !k.includes('convs_level')),
+    );
     const head = dict.get('segmentation_head.0.weight')!;
     dict.delete('conv_pred.0.bias');
     dict.set('segmentation_head.0.weight', {

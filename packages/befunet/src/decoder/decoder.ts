@@ -7,13 +7,15 @@
  *
  * Inputs are NHWC feature maps: [large [B, h, w, Cl], small [B, h/8, w/8, Cs]].
  */
+
+import type { LayerArgs } from '@befunet/common';
 import { assertRank, CompositeLayer, ConfigError, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ConvUpsample } from './conv-upsample.js';
 import { upsampleBilinear } from './upsample.js';
 
-export interface DecoderArgs extends tfl.layers.LayerArgs {
+export interface DecoderArgs extends LayerArgs {
   /** Classes, one logit map each. */
   numClasses: number;
   /** Width of both branches. Defaults to 128. */

@@ -5,13 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { GroupNorm } from './group-norm.js';
 
 /** Naive GroupNorm over an NHWC array, written from the definition. */
-function naiveGroupNorm(
-  x: Float32Array,
-  [b, h, w, c]: number[],
-  groups: number,
-  gamma: number[],
-  beta: number[],
-) {
+function naiveGroupNorm(x: Float32Array, shape: number[], groups: number, gamma: number[], beta: number[]) {
+  const [b, h, w, c] = shape as [number, number, number, number];
   const out = new Float32Array(x.length);
   const cg = c / groups;
   for (let n = 0; n < b; n++) {

@@ -3,6 +3,8 @@
  * the channels are split into `groups` groups; each sample's group is normalised over (H, W, channels
  * of the group) with the biased variance, then scaled and shifted per channel.
  */
+
+import type { LayerArgs } from '@befunet/common';
 import { assertRank, ConfigError, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -24,7 +26,7 @@ export function groupNorm(
   });
 }
 
-export interface GroupNormArgs extends tfl.layers.LayerArgs {
+export interface GroupNormArgs extends LayerArgs {
   /** Number of groups; must divide the channel count. */
   groups: number;
   /** Added to the variance. Defaults to 1e-5 (PyTorch's default). */

@@ -3,11 +3,13 @@
  * In the official graph this is what reaches the decoder at levels 1 and 4 (`Z1`, `Z4` of the
  * fixtures' README), the only effect of its DLF block.
  */
+
+import type { LayerArgs } from '@befunet/common';
 import { assertRank, assertShape, CompositeLayer, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-export interface PositionNormArgs extends tfl.layers.LayerArgs {
+export interface PositionNormArgs extends LayerArgs {
   /** LayerNorm epsilon. Defaults to 1e-5 (PyTorch). */
   epsilon?: number;
 }
