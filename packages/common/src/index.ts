@@ -13,3 +13,12 @@ export {
 } from './errors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
+export {
+  type Layout,
+  type LoadOptions,
+  type LoadReport,
+  loadStateDict,
+  type StateDict,
+  type StateDictEntry,
+  type WeightAssignment,
+} from './state-dict.js';

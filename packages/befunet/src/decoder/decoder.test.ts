@@ -1,4 +1,4 @@
-import { WeightLoadError } from '@befunet/common';
+import { loadStateDict, type StateDict, type StateDictEntry, WeightLoadError } from '@befunet/common';
 import {
   closeness,
   expectClose,
@@ -13,7 +13,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { checkDecoderDuplicates, officialDecoderAssignments } from '../weights/official-decoder.js';
-import { loadStateDict, type StateDict, type StateDictEntry } from '../weights/state-dict.js';
 import { Decoder } from './decoder.js';
 
 const isDecoderKey = (k: string) => /^(ConvUp_[ls]|conv_pred|segmentation_head)\./.test(k);

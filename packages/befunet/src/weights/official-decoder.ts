@@ -5,9 +5,10 @@
  * `convs_level` over the same modules), so a checkpoint has every tower tensor under both names;
  * `convs_level.*` are duplicates and must equal their `conv_tower.*` twins.
  */
+
+import type { StateDict, WeightAssignment } from '@befunet/common';
 import { WeightLoadError } from '@befunet/common';
 import type { Decoder } from '../decoder/decoder.js';
-import type { StateDict, WeightAssignment } from './state-dict.js';
 
 /** Weight assignments for `decoder` from the official keys (`ConvUp_l`, `ConvUp_s`, `conv_pred`, `segmentation_head`). */
 export function officialDecoderAssignments(decoder: Decoder, prefix = ''): WeightAssignment[] {

@@ -2,9 +2,11 @@
  * Assigning PyTorch state-dict tensors to TF.js layer weights, with layout conversion and a report
  * of what did not fit. Entries are `{ shape, values }` as read by `readSafetensors` (or the .pth reader).
  */
-import { formatShape, WeightLoadError } from '@befunet/common';
+
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { formatShape } from './checks.js';
+import { WeightLoadError } from './errors.js';
 
 export interface StateDictEntry {
   readonly shape: readonly number[];
