@@ -11,6 +11,11 @@ export {
   WebGpuUnavailableError,
   WeightLoadError,
 } from './errors.js';
+export {
+  isTorchCheckpoint,
+  readTorchCheckpoint,
+  type TorchCheckpointOptions,
+} from './pth/torch-checkpoint.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export {
