@@ -10,3 +10,29 @@ export * as lcaf from '@befunet/lcaf';
 export * as losses from '@befunet/losses';
 export * as pdc from '@befunet/pdc';
 export * as swin from '@befunet/swin';
+export { type SyntheticOptions, type SyntheticSample, syntheticSample } from './data/synthetic.js';
+export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js';
+export { Decoder, type DecoderArgs, type DecoderTaps } from './decoder/decoder.js';
+export { upsampleBilinear } from './decoder/upsample.js';
+export { GroupNorm, type GroupNormArgs, groupNorm } from './layers/group-norm.js';
+export { PositionNorm, type PositionNormArgs } from './layers/position-norm.js';
+export { befunetConfigOf, createBefunet, tapModel } from './model/befunet.js';
+export {
+  type BefunetConfig,
+  type BefunetGraph,
+  type BefunetOverrides,
+  type BefunetPreset,
+  befunetConfig,
+  type DecoderConfig,
+  type DlfConfig,
+  type LcafConfig,
+  levelGrids,
+  levelWidths,
+  validateBefunetConfig,
+} from './model/config.js';
+export { OFFICIAL_TAPS } from './model/official-graph.js';
+export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
+export { SeededRandom } from './util/random.js';
+export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';
+export { checkDecoderDuplicates, officialDecoderAssignments } from './weights/official-decoder.js';
+export { readCheckpoint } from './weights/read-checkpoint.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { closeness, expectClose, runOnBackend, TOLERANCE } from '../../testing/src/index.ts';
-import { CompositeLayer } from './composite-layer.js';
+import { CompositeLayer, type LayerArgs, withDefaultName } from './composite-layer.js';
 
 /** y = proj(relu(hidden(x))) + x: two Dense children and one weight of its own. */
 class TwoDense extends CompositeLayer {
@@ -108,5 +108,19 @@ describe('CompositeLayer', () => {
     const here = await forward();
     const onCpu = await runOnBackend('cpu', forward);
     expect(closeness(here, onCpu, TOLERANCE.op).mismatches).toBe(0);
+  });
+});
+
+describe('withDefaultName', () => {
+  it('keeps a given name and numbers default names per base, valid as weight scopes', () => {
+    expect(withDefaultName({ name: 'mine' }, 'block')).toEqual({ name: 'mine' });
+    const a = withDefaultName<LayerArgs>({}, 'test_block').name!;
+    const b = withDefaultName<LayerArgs>({ trainable: false }, 'test_block');
+    expect(a).toMatch(/^test_block_\d+$/);
+    expect(b.name).not.toBe(a);
+    expect(b.trainable).toBe(false);
+    const layer = tfl.layers.dense({ units: 2, ...withDefaultName({}, 'dense_block') });
+    layer.apply(tfl.input({ shape: [3] }));
+    expect(layer.weights[0]!.originalName).toMatch(/^dense_block_\d+\/kernel$/);
   });
 });

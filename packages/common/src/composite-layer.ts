@@ -57,3 +57,18 @@ function isShapeList(shape: Shape | Shape[]): shape is Shape[] {
 
 /** The base arguments of every layer (`name`, `trainable`, `inputShape`, ...), which tfjs-layers does not export. */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+
+const nameCounters = new Map<string, number>();
+
+/**
+ * `args` with a unique default name (`swin_block_1`, `swin_block_2`, ...) when none is given.
+ * tfjs-layers derives default names from the class name, and a namespaced class name such as
+ * `befunet>SwinBlock` is not a valid weight-name scope, so every layer of ours passes its args
+ * through this in its constructor.
+ */
+export function withDefaultName<T extends LayerArgs>(args: T, base: string): T {
+  if (args.name != null) return args;
+  const n = (nameCounters.get(base) ?? 0) + 1;
+  nameCounters.set(base, n);
+  return { ...args, name: `${base}_${n}` };
+}

@@ -3,8 +3,7 @@
  * the decoder's branch for one encoder level (section 6 of BEFUNET.md; HiFormer's `ConvUpsample`).
  */
 
-import type { LayerArgs } from '@befunet/common';
-import { CompositeLayer, ConfigError } from '@befunet/common';
+import { CompositeLayer, ConfigError, type LayerArgs, withDefaultName } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { GroupNorm } from '../layers/group-norm.js';
@@ -31,7 +30,7 @@ export class ConvUpsample extends CompositeLayer {
   private readonly norms: GroupNorm[] = [];
 
   constructor(args: ConvUpsampleArgs = {}) {
-    super(args);
+    super(withDefaultName(args, 'conv_upsample'));
     this.filters = args.filters ?? 128;
     this.rounds = args.rounds ?? 1;
     this.upsample = args.upsample ?? true;

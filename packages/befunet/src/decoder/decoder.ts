@@ -8,8 +8,14 @@
  * Inputs are NHWC feature maps: [large [B, h, w, Cl], small [B, h/8, w/8, Cs]].
  */
 
-import type { LayerArgs } from '@befunet/common';
-import { assertRank, CompositeLayer, ConfigError, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  CompositeLayer,
+  ConfigError,
+  type LayerArgs,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ConvUpsample } from './conv-upsample.js';
@@ -51,7 +57,7 @@ export class Decoder extends CompositeLayer {
   private readonly head: tfl.layers.Layer;
 
   constructor(args: DecoderArgs) {
-    super(args);
+    super(withDefaultName(args, 'decoder'));
     if (!Number.isInteger(args.numClasses) || args.numClasses < 1) {
       throw new ConfigError(`Decoder numClasses must be a positive integer, got ${args.numClasses}`);
     }

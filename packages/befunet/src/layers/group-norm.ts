@@ -4,8 +4,7 @@
  * of the group) with the biased variance, then scaled and shifted per channel.
  */
 
-import type { LayerArgs } from '@befunet/common';
-import { assertRank, ConfigError, ShapeError } from '@befunet/common';
+import { assertRank, ConfigError, type LayerArgs, ShapeError, withDefaultName } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -41,7 +40,7 @@ export class GroupNorm extends tfl.layers.Layer {
   private beta!: tfl.LayerVariable;
 
   constructor(args: GroupNormArgs) {
-    super(args);
+    super(withDefaultName(args, 'group_norm'));
     if (!Number.isInteger(args.groups) || args.groups < 1) {
       throw new ConfigError(`GroupNorm groups must be a positive integer, got ${args.groups}`);
     }

@@ -1,11 +1,11 @@
 /**
- * Learnable position embedding followed by LayerNorm on a token sequence: `Z = LN(S + pos)`.
+ * Learnable position embedding followed by LayerNorm over the channels: `Z = LN(S + pos)`, on token
+ * sequences [B, N, C] or NHWC maps [B, H, W, C] (the embedding has the input's shape without batch).
  * In the official graph this is what reaches the decoder at levels 1 and 4 (`Z1`, `Z4` of the
  * fixtures' README), the only effect of its DLF block.
  */
 
-import type { LayerArgs } from '@befunet/common';
-import { assertRank, assertShape, CompositeLayer, ShapeError } from '@befunet/common';
+import { assertShape, CompositeLayer, type LayerArgs, ShapeError, withDefaultName } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -21,22 +21,23 @@ export class PositionNorm extends CompositeLayer {
   private readonly norm: tfl.layers.Layer;
 
   constructor(args: PositionNormArgs = {}) {
-    super(args);
+    super(withDefaultName(args, 'position_norm'));
     this.epsilon = args.epsilon ?? 1e-5;
     this.norm = this.track(tfl.layers.layerNormalization({ epsilon: this.epsilon, name: 'norm' }));
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = inputShape as tfl.Shape;
-    const [, tokens, channels] = shape;
-    if (shape.length !== 3 || tokens == null || channels == null) {
+    const dims = shape.slice(1);
+    if ((shape.length !== 3 && shape.length !== 4) || dims.some((d) => d == null)) {
       throw new ShapeError(
-        `PositionNorm '${this.name}' expects tokens [B, N, C] with known N and C, got [${shape.join(',')}]`,
+        `PositionNorm '${this.name}' expects tokens [B, N, C] or maps [B, H, W, C] of known size, got [${shape.join(',')}]`,
       );
     }
+    const position = [1, ...(dims as number[])];
     this.position = this.addWeight(
       'position',
-      [1, tokens, channels],
+      position,
       'float32',
       tfl.initializers.truncatedNormal({ stddev: 0.02 }),
     );
@@ -47,7 +48,6 @@ export class PositionNorm extends CompositeLayer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      assertRank(x, 3, `PositionNorm '${this.name}' input`);
       assertShape(x.shape, [null, ...this.position.shape.slice(1)], `PositionNorm '${this.name}' input`);
       return this.norm.apply(tf.add(x, this.position.read())) as tf.Tensor;
     });
