@@ -26,6 +26,11 @@ export interface NodeWebGpuOptions {
   cpuForward?: boolean;
   /** Make the new backend the active one. Defaults to true. */
   activate?: boolean;
+  /**
+   * Extra Dawn instance flags, e.g. `enable-dawn-features=allow_unsafe_apis` (which exposes GPU
+   * timestamp queries, so that `tf.profile` reports kernel times). Defaults to none.
+   */
+  dawnFlags?: string[];
 }
 
 export interface NodeWebGpu {
@@ -71,7 +76,7 @@ export async function initNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<N
 
   const tried: string[] = [];
   for (const path of paths) {
-    const found = await requestAdapter(dawn, path);
+    const found = await requestAdapter(dawn, path, options.dawnFlags ?? []);
     if (typeof found === 'string') {
       tried.push(`${path}: ${found}`);
       continue;
@@ -86,10 +91,11 @@ export async function initNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<N
 async function requestAdapter(
   dawn: DawnModule,
   path: WebGpuPath,
+  flags: string[],
 ): Promise<{ gpu: GPU; adapter: GPUAdapter } | string> {
   if (path === 'opengl') process.env.EGL_PLATFORM ??= 'surfaceless';
   try {
-    const gpu = dawn.create([`backend=${path}`]);
+    const gpu = dawn.create([`backend=${path}`, ...flags]);
     const featureLevel = path === 'opengl' ? 'compatibility' : 'core';
     const adapter = await gpu.requestAdapter({ featureLevel, powerPreference: 'high-performance' } as never);
     return adapter ? { gpu, adapter } : 'no adapter';

@@ -1,0 +1,168 @@
+/**
+ * Benchmark of a BEFUnet model on the active backend: forward latency at batch 1, throughput at a
+ * larger batch, one training step (SGD with momentum, cross-entropy on the logits), peak memory, and
+ * the kernels that take the most time. Every timing is the median of `runs` runs after `warmup` runs,
+ * each ended by reading back one number (so that queued GPU work is included).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { befunetConfigOf } from '../model/befunet.js';
+
+export interface ModelBenchOptions {
+  /** Batch size of the throughput and training measurements. Defaults to 10. */
+  batch?: number;
+  /** Timed runs per measurement. Defaults to 10. */
+  runs?: number;
+  /** Untimed runs before (shader compilation, allocation). Defaults to 3. */
+  warmup?: number;
+  /** Measure a training step. Defaults to true. */
+  train?: boolean;
+  /** Number of kernels listed in the breakdown (0: none). Defaults to 12. */
+  topKernels?: number;
+  /** Called with a line of progress. */
+  log?: (line: string) => void;
+}
+
+export interface TimingMs {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface ModelBenchResult {
+  backend: string;
+  parameters: number;
+  imageSize: number;
+  forwardBatch1: TimingMs;
+  forwardBatch: { batch: number; timing: TimingMs; imagesPerSecond: number };
+  trainStep?: { batch: number; timing: TimingMs };
+  /** Largest number of bytes held by tensors during one forward pass at batch 1 / one training step. */
+  peakBytes: { forwardBatch1: number; trainStep?: number };
+  /** The slowest kernels of one forward pass at batch 1 (GPU time where the backend reports it). */
+  kernels: { name: string; count: number; totalMs: number }[];
+}
+
+async function time(fn: () => Promise<void>, runs: number, warmup: number): Promise<TimingMs> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples.at(-1)! };
+}
+
+/** The logits output (the first output of models with edge maps). */
+function logitsOf(out: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(out) ? out[0]! : out;
+}
+
+export async function benchModel(
+  model: tfl.LayersModel,
+  options: ModelBenchOptions = {},
+): Promise<ModelBenchResult> {
+  const { imageSize, numClasses } = befunetConfigOf(model);
+  const batch = options.batch ?? 10;
+  const runs = options.runs ?? 10;
+  const warmup = options.warmup ?? 3;
+  const log = options.log ?? (() => {});
+  const input = (b: number) => tf.randomUniform([b, imageSize, imageSize, 3], 0, 1, 'float32', 1);
+
+  const forward = (x: tf.Tensor) => async () => {
+    const out = model.predict(x) as tf.Tensor | tf.Tensor[];
+    const probe = tf.sum(tf.slice(logitsOf(out), [0, 0, 0, 0], [1, 1, 1, 1]));
+    await probe.data();
+    tf.dispose([out, probe]);
+  };
+
+  const x1 = input(1);
+  log(`forward, batch 1 (${warmup} warm-up + ${runs} runs)`);
+  const forwardBatch1 = await time(forward(x1), runs, warmup);
+  const xb = input(batch);
+  log(`forward, batch ${batch}`);
+  const forwardBatch = await time(forward(xb), runs, warmup);
+
+  const profile = await tf.profile(async () => {
+    const out = model.predict(x1) as tf.Tensor | tf.Tensor[];
+    await logitsOf(out).data();
+    tf.dispose(out);
+  });
+  const byName = new Map<string, { count: number; totalMs: number }>();
+  for (const k of profile.kernels) {
+    const entry = byName.get(k.name) ?? { count: 0, totalMs: 0 };
+    entry.count++;
+    entry.totalMs += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byName.set(k.name, entry);
+  }
+  const kernels = [...byName]
+    .map(([name, v]) => ({ name, ...v }))
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, options.topKernels ?? 12);
+
+  const result: ModelBenchResult = {
+    backend: tf.getBackend(),
+    parameters: model.countParams(),
+    imageSize,
+    forwardBatch1,
+    forwardBatch: { batch, timing: forwardBatch, imagesPerSecond: (1000 * batch) / forwardBatch.median },
+    peakBytes: { forwardBatch1: profile.peakBytes },
+    kernels,
+  };
+
+  if (options.train ?? true) {
+    log(`training step, batch ${batch}`);
+    const optimizer = tf.train.momentum(0.01, 0.9);
+    const labels = tf.oneHot(
+      tf.randomUniform([batch, imageSize, imageSize], 0, numClasses, 'int32', 2),
+      numClasses,
+    );
+    const step = async () => {
+      const loss = optimizer.minimize(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            labels,
+            logitsOf(model.apply(xb, { training: true }) as tf.Tensor | tf.Tensor[]),
+          ) as tf.Scalar,
+        true,
+      );
+      await loss!.data();
+      loss!.dispose();
+    };
+    const timing = await time(step, Math.max(3, Math.ceil(runs / 2)), Math.min(2, warmup));
+    const trainProfile = await tf.profile(step);
+    result.trainStep = { batch, timing };
+    result.peakBytes.trainStep = trainProfile.peakBytes;
+    optimizer.dispose();
+    labels.dispose();
+  }
+  tf.dispose([x1, xb]);
+  return result;
+}
+
+/** A fixed-width text table of one or more results, one column per result. */
+export function formatBenchTable(results: { label: string; result: ModelBenchResult }[]): string {
+  const ms = (t: TimingMs) => `${t.median.toFixed(1)} ms`;
+  const mb = (b: number | undefined) => (b == null ? '-' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+  const rows: [string, ...string[]][] = [
+    ['', ...results.map((r) => r.label)],
+    ['backend', ...results.map((r) => r.result.backend)],
+    ['parameters', ...results.map((r) => r.result.parameters.toLocaleString('en-US'))],
+    ['forward, batch 1', ...results.map((r) => ms(r.result.forwardBatch1))],
+    ...results
+      .slice(0, 1)
+      .map((r): [string, ...string[]] => [
+        `forward, batch ${r.result.forwardBatch.batch}`,
+        ...results.map(
+          (q) =>
+            `${ms(q.result.forwardBatch.timing)} (${q.result.forwardBatch.imagesPerSecond.toFixed(1)} img/s)`,
+        ),
+      ]),
+    ['training step', ...results.map((r) => (r.result.trainStep ? ms(r.result.trainStep.timing) : '-'))],
+    ['peak tensors, forward b1', ...results.map((r) => mb(r.result.peakBytes.forwardBatch1))],
+    ['peak tensors, train step', ...results.map((r) => mb(r.result.peakBytes.trainStep))],
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
+}

@@ -1,0 +1,135 @@
+/**
+ * The maths of LCAF as plain functions (BEFUNET.md section 4): multi-head cross-attention, its
+ * local (windowed) and global forms, exact GELU and drop-path. The layers in `lcaf.ts` and
+ * `global-cross-attention.ts` add the projections, normalisation and residuals.
+ */
+import { ConfigError, ShapeError } from '@befunet/common';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  cyclicShift,
+  type WindowGeometry,
+  windowAttentionMask,
+  windowPartition,
+  windowReverse,
+} from './local-windows.js';
+
+/** `[X, N, C]` to `[X, heads, N, C / heads]`. */
+function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
+  const [n, len, c] = x.shape;
+  return tf.transpose(tf.reshape(x, [n, len, heads, c / heads]), [0, 2, 1, 3]);
+}
+
+/**
+ * Multi-head attention of already projected queries `[X, Nq, C]` on keys and values `[X, Nk, C]`:
+ * per head `softmax(q k^T / sqrt(d_k) + extra) v` with `d_k = C / heads` (the LCA of BEFUNET.md
+ * section 4), heads concatenated back to `[X, Nq, C]`. `adjustLogits` may add biases or masks to
+ * the logits `[X, heads, Nq, Nk]` before the softmax.
+ */
+export function multiHeadAttention(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  heads: number,
+  adjustLogits?: (logits: tf.Tensor4D) => tf.Tensor4D,
+): tf.Tensor3D {
+  const [x, nq, c] = q.shape;
+  if (k.shape[0] !== x || k.shape[2] !== c || !tf.util.arraysEqual(k.shape, v.shape)) {
+    throw new ShapeError(
+      `multiHeadAttention: q [${q.shape}], k [${k.shape}] and v [${v.shape}] must agree on batch and width`,
+    );
+  }
+  if (!Number.isInteger(heads) || heads < 1 || c % heads !== 0) {
+    throw new ConfigError(`heads (${heads}) must be a positive divisor of the width ${c}`);
+  }
+  return tf.tidy(() => {
+    const qh = tf.mul(splitHeads(q, heads), 1 / Math.sqrt(c / heads));
+    let logits = tf.matMul(qh, splitHeads(k, heads), false, true) as tf.Tensor4D;
+    if (adjustLogits) logits = adjustLogits(logits);
+    const out = tf.matMul(tf.softmax(logits), splitHeads(v, heads)); // [X, heads, Nq, d]
+    return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [x, nq, c]);
+  });
+}
+
+/**
+ * Global cross-attention (the cost of eq. 11): every query token `[B, L, C]` attends every key
+ * token `[B, L', C]`.
+ */
+export function globalCrossAttention(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  heads: number,
+): tf.Tensor3D {
+  return multiHeadAttention(q, k, v, heads);
+}
+
+/**
+ * Local cross-attention (the cost of eq. 10) on a grid already padded to whole windows: `q`, `k`,
+ * `v` are `[B, Hp, Wp, C]`. The grid is shifted cyclically, cut into windows, each query attends
+ * only the keys of its window that are real (not padding) and, when shifted, from its own region;
+ * the result is put back in place: `[B, Hp, Wp, C]`. Outputs at padding positions are meaningless
+ * (crop them). `relativeBias` `[heads, N, N]` is added to every window's logits.
+ */
+export function localCrossAttention(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  geometry: WindowGeometry,
+  heads: number,
+  relativeBias?: tf.Tensor3D,
+): tf.Tensor4D {
+  const g = geometry;
+  for (const [name, t] of [
+    ['k', k],
+    ['v', v],
+  ] as const) {
+    if (!tf.util.arraysEqual(t.shape, q.shape)) {
+      throw new ShapeError(`localCrossAttention: ${name} [${t.shape}] must have the shape of q [${q.shape}]`);
+    }
+  }
+  if (q.shape[1] !== g.paddedH || q.shape[2] !== g.paddedW) {
+    throw new ShapeError(
+      `localCrossAttention: grid ${q.shape[1]}x${q.shape[2]} is not the padded grid ${g.paddedH}x${g.paddedW}`,
+    );
+  }
+  const n = g.windowH * g.windowW;
+  if (relativeBias && !tf.util.arraysEqual(relativeBias.shape, [heads, n, n])) {
+    throw new ShapeError(`relativeBias must have shape [${heads},${n},${n}], got [${relativeBias.shape}]`);
+  }
+  return tf.tidy(() => {
+    const batch = q.shape[0];
+    const windows = g.windowsH * g.windowsW;
+    const toWindows = (t: tf.Tensor4D) => windowPartition(cyclicShift(t, g), g);
+    const maskValues = windowAttentionMask(g);
+    const adjust = (logits: tf.Tensor4D): tf.Tensor4D => {
+      if (relativeBias) logits = tf.add(logits, tf.expandDims(relativeBias, 0));
+      if (maskValues) {
+        const mask = tf.tensor4d(maskValues, [1, windows, 1, n * n]);
+        const masked = tf.add(tf.reshape(logits, [batch, windows, heads, n * n]), mask);
+        logits = tf.reshape(masked, [batch * windows, heads, n, n]);
+      }
+      return logits;
+    };
+    const out = multiHeadAttention(toWindows(q), toWindows(k), toWindows(v), heads, adjust);
+    return cyclicShift(windowReverse(out, g), g, true);
+  });
+}
+
+/** Exact GELU: `x / 2 (1 + erf(x / sqrt 2))`. */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T);
+}
+
+/**
+ * Drop-path (stochastic depth): in training, zeroes each sample's branch with probability `rate`
+ * and scales the kept ones by `1 / (1 - rate)`; identity otherwise.
+ */
+export function dropPath<T extends tf.Tensor>(x: T, rate: number, training: boolean, seed?: number): T {
+  if (!training || rate === 0) return x;
+  return tf.tidy(() => {
+    const keep = 1 - rate;
+    const shape = [x.shape[0]!, ...x.shape.slice(1).map(() => 1)];
+    const mask = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keep));
+    return tf.mul(x, tf.div(mask, keep)) as T;
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * A 3x3 pixel-difference convolution layer (full or depthwise), trainable in every form.
+ */
+import { assertRank, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import * as tf from '@tensorflow/tfjs-core';
+import { initializers, type LayerVariable, layers, type Shape } from '@tensorflow/tfjs-layers';
+import {
+  type Initializer,
+  type InitializerSpec,
+  resolveInitializer,
+  serializeInitializer,
+} from './initializers.js';
+import { defaultName } from './names.js';
+import {
+  assertPdcForm,
+  assertPdcOp,
+  type PdcForm,
+  type PdcOp,
+  pdcConv2d,
+  pdcKernelToVanilla,
+  pdcOutputSize,
+} from './pdc-ops.js';
+
+export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+
+export interface PdcConvArgs extends LayerArgs {
+  /** Difference pattern: `cd`, `ad`, `rd`, or the vanilla `cv`. Default `'cv'`. */
+  op?: PdcOp;
+  /** Output channels of a full conv. Required unless `depthwise`. */
+  filters?: number;
+  /** Depthwise conv (PiDiNet's `groups = in`): output channels are `in * depthMultiplier`. Default false. */
+  depthwise?: boolean;
+  /** Output channels per input channel of a depthwise conv. Default 1. */
+  depthMultiplier?: number;
+  /** Stride (both axes). Default 1. */
+  strides?: number;
+  /** Dilation (both axes). Default 1. */
+  dilationRate?: number;
+  /** Add a bias. Default false (PiDiNet's PDCs have none). */
+  useBias?: boolean;
+  /**
+   * `difference` (PiDiNet's training computation), `converted` (one vanilla conv, for inference) or
+   * `pairs` (the literal pixel-pair definition; slow, a reference). Same result, all trainable; see
+   * pdc-ops.ts. Default `'difference'`.
+   */
+  form?: PdcForm;
+  /** Kernel initializer. Default He normal. */
+  kernelInitializer?: InitializerSpec;
+  /** Bias initializer. Default zeros. */
+  biasInitializer?: InitializerSpec;
+}
+
+function positiveInt(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+export class PdcConv extends layers.Layer {
+  static className = 'befunet>PdcConv';
+  readonly op: PdcOp;
+  readonly filters: number | undefined;
+  readonly depthwise: boolean;
+  readonly depthMultiplier: number;
+  readonly strides: number;
+  readonly dilationRate: number;
+  readonly useBias: boolean;
+  private formValue: PdcForm;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private kernelVar?: LayerVariable;
+  private biasVar?: LayerVariable;
+  private inChannels?: number;
+
+  constructor(args: PdcConvArgs = {}) {
+    super({ ...args, name: defaultName('pdc_conv', args.name) });
+    this.op = args.op ?? 'cv';
+    assertPdcOp(this.op, 'PdcConv op');
+    this.depthwise = args.depthwise ?? false;
+    this.depthMultiplier = positiveInt(args.depthMultiplier ?? 1, 'PdcConv depthMultiplier');
+    if (!this.depthwise && args.filters == null)
+      throw new ConfigError('PdcConv filters is required unless depthwise');
+    this.filters = args.filters == null ? undefined : positiveInt(args.filters, 'PdcConv filters');
+    this.strides = positiveInt(args.strides ?? 1, 'PdcConv strides');
+    this.dilationRate = positiveInt(args.dilationRate ?? 1, 'PdcConv dilationRate');
+    this.useBias = args.useBias ?? false;
+    this.formValue = args.form ?? 'difference';
+    assertPdcForm(this.formValue, 'PdcConv form');
+    this.kernelInitializer = resolveInitializer(args.kernelInitializer, () => initializers.heNormal({}));
+    this.biasInitializer = resolveInitializer(args.biasInitializer, () => initializers.zeros());
+  }
+
+  /** The form `call` computes. */
+  get form(): PdcForm {
+    return this.formValue;
+  }
+
+  /** Switches the form (e.g. to `converted` for inference); the weights stay the same. */
+  setForm(form: PdcForm): this {
+    assertPdcForm(form);
+    this.formValue = form;
+    return this;
+  }
+
+  /** The PDC kernel variable `[3,3,in,out]` (depthwise `[3,3,in,multiplier]`); built layers only. */
+  get kernel(): LayerVariable {
+    if (!this.kernelVar) throw new ConfigError(`PdcConv '${this.name}' is not built yet`);
+    return this.kernelVar;
+  }
+
+  get bias(): LayerVariable | undefined {
+    return this.biasVar;
+  }
+
+  /** The equivalent vanilla kernel (5x5 for rd, dilated when `dilationRate > 1`). */
+  vanillaKernel(): tf.Tensor4D {
+    return pdcKernelToVanilla(this.kernel.read() as tf.Tensor4D, this.op, this.dilationRate);
+  }
+
+  private outChannels(cin: number): number {
+    return this.depthwise ? cin * this.depthMultiplier : this.filters!;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    assertRank({ shape }, 4, `PdcConv '${this.name}' input`);
+    const cin = shape[3];
+    if (cin == null)
+      throw new ShapeError(`PdcConv '${this.name}' needs a known channel count, got ${formatShape(shape)}`);
+    this.inChannels = cin;
+    const last = this.depthwise ? this.depthMultiplier : this.filters!;
+    this.kernelVar = this.addWeight('kernel', [3, 3, cin, last], 'float32', this.kernelInitializer);
+    if (this.useBias) {
+      this.biasVar = this.addWeight('bias', [this.outChannels(cin)], 'float32', this.biasInitializer);
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    assertRank({ shape }, 4, `PdcConv '${this.name}' input`);
+    const [b, h, w, c] = shape;
+    const size = (s: number | null) => (s == null ? null : pdcOutputSize(s, this.strides));
+    return [b ?? null, size(h ?? null), size(w ?? null), c == null ? null : this.outChannels(c)];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      assertRank(x, 4, `PdcConv '${this.name}' input`);
+      if (x.shape[3] !== this.inChannels) {
+        throw new ShapeError(
+          `PdcConv '${this.name}' was built for ${this.inChannels} input channels, got ${formatShape(x.shape)}`,
+        );
+      }
+      const y = pdcConv2d(x, this.kernel.read() as tf.Tensor4D, this.op, {
+        strides: this.strides,
+        dilation: this.dilationRate,
+        depthwise: this.depthwise,
+        form: this.formValue,
+      });
+      return this.biasVar ? tf.add(y, this.biasVar.read()) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      op: this.op,
+      filters: this.filters ?? null,
+      depthwise: this.depthwise,
+      depthMultiplier: this.depthMultiplier,
+      strides: this.strides,
+      dilationRate: this.dilationRate,
+      useBias: this.useBias,
+      form: this.formValue,
+      kernelInitializer: serializeInitializer(
+        this.kernelInitializer,
+      ) as unknown as tf.serialization.ConfigDict,
+      biasInitializer: serializeInitializer(this.biasInitializer) as unknown as tf.serialization.ConfigDict,
+    };
+  }
+}
+tf.serialization.registerClass(PdcConv);

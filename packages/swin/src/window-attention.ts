@@ -1,0 +1,207 @@
+/**
+ * Window multi-head self-attention with a learned relative position bias (BEFUNET.md section 3):
+ * softmax(Q K^T / sqrt(d) + B + mask) V inside each M x M window, all windows and heads in one
+ * batched matmul.
+ */
+import { CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { type LayerArgs, withDefaultName } from './layer-args.js';
+import { relativePositionIndex } from './windows.js';
+
+export interface WindowAttentionArgs extends LayerArgs {
+  /** Channels C of the input tokens. */
+  dim: number;
+  /** Number of attention heads; must divide the channel count. */
+  numHeads: number;
+  /** Whether the fused q, k, v projection has a bias. Defaults to true. */
+  qkvBias?: boolean;
+  /** Dropout rate on the attention weights (training only). Defaults to 0. */
+  attnDrop?: number;
+  /** Dropout rate after the output projection (training only). Defaults to 0. */
+  projDrop?: number;
+}
+
+/** Keyword arguments of {@link WindowAttention.call}. */
+export interface WindowAttentionKwargs {
+  /** Additive mask [nW, N, N]; the input's leading dimension must be a multiple of nW. */
+  mask?: tf.Tensor;
+  training?: boolean;
+}
+
+/**
+ * Attention core. q, k, v: [Bw, heads, N, d]; bias: [heads, N, N]; mask: [nW, N, N] or null.
+ * Returns [Bw, heads, N, d].
+ */
+export function windowAttentionScores(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  bias: tf.Tensor3D,
+  mask: tf.Tensor | null,
+  attnDrop = 0,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [bw, heads, n, d] = q.shape;
+    let attn: tf.Tensor = tf.add(tf.matMul(tf.mul(q, d ** -0.5), k, false, true), bias);
+    if (mask) {
+      const nW = mask.shape[0]!;
+      attn = tf.add(tf.reshape(attn, [bw / nW, nW, heads, n, n]), tf.reshape(mask, [1, nW, 1, n, n]));
+      attn = tf.reshape(attn, [bw, heads, n, n]);
+    }
+    attn = tf.softmax(attn, -1);
+    if (attnDrop > 0) attn = tf.dropout(attn, attnDrop);
+    return tf.matMul(attn, v) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Input [Bw, N, C]: Bw windows of N = M^2 tokens; the window side M is read from N. Output has the
+ * same shape. Sub-layers `qkv` (C -> 3C) and `proj` (C -> C); own weight
+ * `relative_position_bias_table` [(2M-1)^2, heads]; the relative index is rebuilt, not saved.
+ */
+export class WindowAttention extends CompositeLayer {
+  static className = 'befunet>WindowAttention';
+  readonly dim: number;
+  readonly numHeads: number;
+  readonly qkvBias: boolean;
+  readonly attnDrop: number;
+  readonly projDrop: number;
+  private readonly qkv: tfl.layers.Layer;
+  private readonly proj: tfl.layers.Layer;
+  private table!: tfl.LayerVariable;
+  private index: tf.Tensor1D | null = null;
+  private windowSide = 0;
+
+  constructor(args: WindowAttentionArgs) {
+    super(withDefaultName(args, 'window_attention'));
+    if (!Number.isInteger(args.numHeads) || args.numHeads < 1) {
+      throw new ConfigError(`WindowAttention: numHeads must be a positive integer, got ${args.numHeads}`);
+    }
+    if (!Number.isInteger(args.dim) || args.dim < 1 || args.dim % args.numHeads !== 0) {
+      throw new ConfigError(
+        `WindowAttention: dim must be a positive multiple of numHeads (${args.numHeads}), got ${args.dim}`,
+      );
+    }
+    this.dim = args.dim;
+    this.numHeads = args.numHeads;
+    this.qkvBias = args.qkvBias ?? true;
+    this.attnDrop = args.attnDrop ?? 0;
+    this.projDrop = args.projDrop ?? 0;
+    for (const [k, v] of [
+      ['attnDrop', this.attnDrop],
+      ['projDrop', this.projDrop],
+    ] as const) {
+      if (!(v >= 0 && v < 1)) throw new ConfigError(`WindowAttention: ${k} must be in [0, 1), got ${v}`);
+    }
+    const init = () => tfl.initializers.truncatedNormal({ stddev: 0.02 });
+    this.qkv = this.track(
+      tfl.layers.dense({
+        units: 3 * args.dim,
+        name: 'qkv',
+        useBias: this.qkvBias,
+        kernelInitializer: init(),
+      }),
+    );
+    this.proj = this.track(tfl.layers.dense({ units: args.dim, name: 'proj', kernelInitializer: init() }));
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = inputShape as tfl.Shape;
+    const [, n, c] = shape;
+    const m = Math.round(Math.sqrt(n ?? 0));
+    if (shape.length !== 3 || n == null || c == null || m * m !== n) {
+      throw new ShapeError(
+        `WindowAttention input must be [windows, M*M, channels] with a known square token count, got ${formatShape(shape)}`,
+      );
+    }
+    if (c !== this.dim) {
+      throw new ShapeError(
+        `WindowAttention input must have ${this.dim} channels (dim), got ${formatShape(shape)}`,
+      );
+    }
+    this.windowSide = m;
+    this.table = this.addWeight(
+      'relative_position_bias_table',
+      [(2 * m - 1) ** 2, this.numHeads],
+      'float32',
+      tfl.initializers.truncatedNormal({ stddev: 0.02 }),
+    );
+    this.buildSublayer(this.qkv, shape);
+    this.buildSublayer(this.proj, shape);
+    this.built = true;
+  }
+
+  /** The relative position bias [heads, N, N] gathered from the table. */
+  relativePositionBias(): tf.Tensor3D {
+    return tf.tidy(() => {
+      const n = this.windowSide * this.windowSide;
+      this.index ??= tf.keep(tf.tensor1d(relativePositionIndex(this.windowSide), 'int32'));
+      const gathered = tf.gather(this.table.read(), this.index); // [N*N, heads]
+      return tf.reshape(tf.transpose(gathered), [this.numHeads, n, n]) as tf.Tensor3D;
+    });
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: WindowAttentionKwargs = {}): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const [bw, n, c] = x.shape as [number, number, number];
+      const mask = kwargs.mask ?? null;
+      if (
+        mask &&
+        (mask.rank !== 3 || mask.shape[1] !== n || mask.shape[2] !== n || bw % mask.shape[0]! !== 0)
+      ) {
+        throw new ShapeError(
+          `WindowAttention mask must be [nW, ${n}, ${n}] with nW dividing ${bw}, got ${formatShape(mask.shape)}`,
+        );
+      }
+      const heads = this.numHeads;
+      const d = c / heads;
+      // qkv channel layout: (q|k|v, head, d), as the official reshape(B, N, 3, heads, d).
+      const qkv = tf.transpose(
+        tf.reshape(this.qkv.apply(x) as tf.Tensor, [bw, n, 3, heads, d]),
+        [2, 0, 3, 1, 4],
+      );
+      const [q, k, v] = tf.unstack(qkv, 0) as tf.Tensor4D[];
+      const training = kwargs.training ?? false;
+      const out = windowAttentionScores(
+        q!,
+        k!,
+        v!,
+        this.relativePositionBias(),
+        mask,
+        training ? this.attnDrop : 0,
+      );
+      let y = this.proj.apply(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c])) as tf.Tensor;
+      if (training && this.projDrop > 0) y = tf.dropout(y, this.projDrop);
+      return y;
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return inputShape as tfl.Shape;
+  }
+
+  /** Frees the derived relative index (rebuilt on the next call). */
+  disposeDerived(): void {
+    this.index?.dispose();
+    this.index = null;
+  }
+
+  override dispose() {
+    this.disposeDerived();
+    return super.dispose();
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      dim: this.dim,
+      numHeads: this.numHeads,
+      qkvBias: this.qkvBias,
+      attnDrop: this.attnDrop,
+      projDrop: this.projDrop,
+    };
+  }
+}
+tf.serialization.registerClass(WindowAttention);
