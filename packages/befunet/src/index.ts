@@ -30,6 +30,7 @@ export {
   levelWidths,
   validateBefunetConfig,
 } from './model/config.js';
+export { assertFinite, prepareImages, segment } from './model/input.js';
 export { OFFICIAL_TAPS } from './model/official-graph.js';
 export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
 export { SeededRandom } from './util/random.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { closeness, expectClose, runOnBackend, TOLERANCE } from '../../testing/src/index.ts';
+import { closeness, expectClose, runOnBackend, saveAndReload, TOLERANCE } from '../../testing/src/index.ts';
 import { CompositeLayer, type LayerArgs, withDefaultName } from './composite-layer.js';
 
 /** y = proj(relu(hidden(x))) + x: two Dense children and one weight of its own. */
@@ -72,14 +72,7 @@ describe('CompositeLayer', () => {
     const model = makeModel();
     const x = tf.randomNormal([2, 4], 0, 1, 'float32', 2);
     const before = model.predict(x) as tf.Tensor;
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const reloaded = await saveAndReload(model);
     expect(reloaded.countParams()).toBe(model.countParams());
     await expectClose(reloaded.predict(x) as tf.Tensor, before, TOLERANCE.exact, 'reloaded output');
     tf.dispose([x, before]);

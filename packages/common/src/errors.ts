@@ -24,6 +24,9 @@ export class ShapeError extends BefunetError {}
 /** A tensor has a dtype the operation does not accept. */
 export class DTypeError extends BefunetError {}
 
+/** A tensor holds values the operation cannot take: NaN or Inf, labels out of range. */
+export class InvalidValueError extends BefunetError {}
+
 /** A configuration value is out of range or inconsistent with another one. */
 export class ConfigError extends BefunetError {}
 

@@ -7,6 +7,7 @@ export {
   ConfigError,
   DTypeError,
   FileFormatError,
+  InvalidValueError,
   ShapeError,
   WebGpuUnavailableError,
   WeightLoadError,

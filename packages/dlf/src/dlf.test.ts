@@ -1,4 +1,5 @@
 import { ConfigError, DTypeError, ShapeError } from '@befunet/common';
+import { saveAndReload } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
@@ -207,14 +208,7 @@ describe('Dlf', () => {
     const [l, s] = inputs(TINY);
     const xs = [l, tf.reshape(s, [2, 4, 16])];
     const before = model.predict(xs) as tf.Tensor[];
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const reloaded = await saveAndReload(model);
     expect(reloaded.countParams()).toBe(model.countParams());
     const config = reloaded.getLayer('dlf').getConfig();
     expect(config).toMatchObject({

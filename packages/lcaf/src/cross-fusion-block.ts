@@ -9,7 +9,14 @@
  * Subclasses decide which keys each query sees (`attend`): windows for LCAF, every token for the
  * global baseline. With the same weights (and no relative position bias) the two differ only there.
  */
-import { CompositeLayer, ConfigError, DTypeError, formatShape, ShapeError } from '@befunet/common';
+import {
+  CompositeLayer,
+  ConfigError,
+  DTypeError,
+  formatShape,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { dropPath, gelu } from './attention.js';
@@ -71,7 +78,7 @@ export abstract class CrossFusionBlock extends CompositeLayer {
 
   constructor(args: CrossFusionArgs) {
     // tfjs derives default names from the class name, whose '>' is not valid in weight names.
-    super({ ...args, name: args.name ?? defaultName(new.target as unknown as { className: string }) });
+    super(withDefaultName(args, snakeName(new.target as unknown as { className: string })));
     if (!Number.isInteger(args.heads) || args.heads < 1) {
       throw new ConfigError(`${this.kind}: heads must be a positive integer, got ${args.heads}`);
     }
@@ -262,17 +269,12 @@ function differ(a: number | null | undefined, b: number | null | undefined): boo
   return a != null && b != null && a !== b;
 }
 
-const nameCounts = new Map<string, number>();
-
-/** `lcaf_1`, `lcaf_2`, ... from `befunet>Lcaf`. */
-function defaultName(cls: { className: string }): string {
-  const base = cls.className
+/** `lcaf_1`, `global_cross_attention_1`, ... from `befunet>Lcaf`, `befunet>GlobalCrossAttention`. */
+function snakeName(cls: { className: string }): string {
+  return cls.className
     .replace(/^.*>/, '')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase();
-  const count = (nameCounts.get(base) ?? 0) + 1;
-  nameCounts.set(base, count);
-  return `${base}_${count}`;
 }
 
 function checkGrid(grid: unknown, what: string): [number, number] {

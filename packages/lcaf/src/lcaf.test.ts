@@ -1,4 +1,5 @@
 import { ConfigError, DTypeError, ShapeError } from '@befunet/common';
+import { saveAndReload } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
@@ -252,14 +253,7 @@ describe('Lcaf', () => {
     const { tensors } = inputs(small);
     const x = tensors();
     const before = model.predict(x) as tf.Tensor;
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const reloaded = await saveAndReload(model);
     const layer = reloaded.layers.find((l) => l instanceof Lcaf) as Lcaf;
     expect(layer.getConfig()).toEqual(lcaf.getConfig());
     expect(reloaded.countParams()).toBe(model.countParams());
@@ -280,14 +274,7 @@ describe('Lcaf', () => {
     setRandomWeights(global, 6);
     const x = [tf.tensor3d(randomArray(96, 1), [2, 12, 4]), tf.tensor3d(randomArray(192, 2), [2, 12, 8])];
     const before = model.predict(x) as tf.Tensor;
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const reloaded = await saveAndReload(model);
     await expectClose(reloaded.predict(x) as tf.Tensor, before, TOLERANCE.exact, 'reloaded output');
     tf.dispose([x, before]);
     model.dispose();

@@ -11,10 +11,16 @@
  *
  * Sub-layer names are PiDiNet's, so a PyTorch key maps to a weight by string rules (see weights.ts).
  */
-import { assertRank, CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import { defaultName } from './names.js';
 import { PdcBlock } from './pdc-block.js';
 import { type LayerArgs, PdcConv } from './pdc-conv.js';
 import { assertPdcForm, type PdcForm, type PdcOp } from './pdc-ops.js';
@@ -94,7 +100,7 @@ export class EdgeEncoder extends CompositeLayer {
   readonly stages: PdcBlock[][];
 
   constructor(args: EdgeEncoderArgs = {}) {
-    super({ ...args, name: defaultName('edge_encoder', args.name) });
+    super(withDefaultName(args, 'edge_encoder'));
     this.layout = args.layout ?? 'paper';
     this.channels = args.channels ?? defaultEdgeChannels(this.layout);
     this.plan = edgeEncoderPlan(this.layout, this.channels);

@@ -5,11 +5,17 @@
  *
  * Inputs: `[feature, reference]`; the map takes the height and width of `reference` (the image).
  */
-import { assertRank, CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type Shape } from '@tensorflow/tfjs-layers';
 import { type InitializerSpec, resolveInitializer } from './initializers.js';
-import { defaultName } from './names.js';
 import type { LayerArgs } from './pdc-conv.js';
 
 /**
@@ -59,7 +65,7 @@ export class EdgeHead extends CompositeLayer {
   readonly conv: layers.Layer;
 
   constructor(args: EdgeHeadArgs = {}) {
-    super({ ...args, name: defaultName('edge_head', args.name) });
+    super(withDefaultName(args, 'edge_head'));
     this.activation = args.activation ?? 'sigmoid';
     if (this.activation !== 'sigmoid' && this.activation !== 'linear') {
       throw new ConfigError(

@@ -7,11 +7,17 @@
  * conv1 is a depthwise 3x3 PDC (no bias), conv2 a 1x1 conv to `filters` channels (no bias), shortcut
  * a 1x1 conv with bias, present when the resolution or the channel count changes.
  */
-import { assertRank, CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type Shape } from '@tensorflow/tfjs-layers';
 import { type InitializerSpec, resolveInitializer, serializeInitializer } from './initializers.js';
-import { defaultName } from './names.js';
 import { type LayerArgs, PdcConv } from './pdc-conv.js';
 import { assertPdcForm, assertPdcOp, type PdcForm, type PdcOp } from './pdc-ops.js';
 
@@ -42,7 +48,7 @@ export class PdcBlock extends CompositeLayer {
   private inChannels?: number;
 
   constructor(args: PdcBlockArgs = {}) {
-    super({ ...args, name: defaultName('pdc_block', args.name) });
+    super(withDefaultName(args, 'pdc_block'));
     this.op = args.op ?? 'cv';
     assertPdcOp(this.op, 'PdcBlock op');
     this.strides = args.strides ?? 1;

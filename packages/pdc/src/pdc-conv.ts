@@ -1,7 +1,9 @@
 /**
  * A 3x3 pixel-difference convolution layer (full or depthwise), trainable in every form.
  */
-import { assertRank, ConfigError, formatShape, ShapeError } from '@befunet/common';
+
+import type { LayerArgs } from '@befunet/common';
+import { assertRank, ConfigError, formatShape, ShapeError, withDefaultName } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, layers, type Shape } from '@tensorflow/tfjs-layers';
 import {
@@ -10,7 +12,6 @@ import {
   resolveInitializer,
   serializeInitializer,
 } from './initializers.js';
-import { defaultName } from './names.js';
 import {
   assertPdcForm,
   assertPdcOp,
@@ -21,7 +22,7 @@ import {
   pdcOutputSize,
 } from './pdc-ops.js';
 
-export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+export type { LayerArgs };
 
 export interface PdcConvArgs extends LayerArgs {
   /** Difference pattern: `cd`, `ad`, `rd`, or the vanilla `cv`. Default `'cv'`. */
@@ -73,7 +74,7 @@ export class PdcConv extends layers.Layer {
   private inChannels?: number;
 
   constructor(args: PdcConvArgs = {}) {
-    super({ ...args, name: defaultName('pdc_conv', args.name) });
+    super(withDefaultName(args, 'pdc_conv'));
     this.op = args.op ?? 'cv';
     assertPdcOp(this.op, 'PdcConv op');
     this.depthwise = args.depthwise ?? false;

@@ -1,19 +1,10 @@
 /** Test helpers of this package. */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
 
 /** Saves to memory and reloads with `loadLayersModel`. */
-export async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
-}
+export { saveAndReload as roundTrip } from '@befunet/testing';
 
 /** Deterministic values in [-1, 1). */
 export function values(n: number, seed: number): Float32Array {

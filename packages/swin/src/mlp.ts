@@ -2,10 +2,16 @@
  * The transformer MLP of a Swin block (BEFUNET.md section 3): Linear(C, rC), GELU (exact erf
  * form), Linear(rC, C), with optional dropout after each linear in training.
  */
-import { CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  type LayerArgs,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerArgs, withDefaultName } from './layer-args.js';
 
 /** Exact GELU: x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's default, not the tanh form). */
 export function gelu<T extends tf.Tensor>(x: T): T {

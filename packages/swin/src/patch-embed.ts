@@ -2,10 +2,17 @@
  * Patch embedding (BEFUNET.md section 3): a P x P convolution with stride P (a linear projection of
  * each non-overlapping patch) to C channels, then LayerNorm.
  */
-import { assertRank, CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  type LayerArgs,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerArgs, withDefaultName } from './layer-args.js';
 import { LAYER_NORM_EPSILON } from './swin-block.js';
 
 export interface PatchEmbedArgs extends LayerArgs {

@@ -2,10 +2,17 @@
  * Patch merging between Swin stages (BEFUNET.md section 3): each 2x2 group of tokens is concatenated
  * to 4C, normalised, and projected to 2C without bias, halving the grid.
  */
-import { assertRank, CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  type LayerArgs,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerArgs, withDefaultName } from './layer-args.js';
 import { LAYER_NORM_EPSILON } from './swin-block.js';
 
 /**

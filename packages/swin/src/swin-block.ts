@@ -3,10 +3,17 @@
  *   z^ = (S)W-MSA(LN(z)) + z,   z' = MLP(LN(z^)) + z^
  * with regular windows (shiftSize 0) or windows cyclically shifted by shiftSize and the -100 mask.
  */
-import { assertRank, CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  type LayerArgs,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerArgs, withDefaultName } from './layer-args.js';
 import { Mlp } from './mlp.js';
 import { WindowAttention } from './window-attention.js';
 import {

@@ -1,4 +1,5 @@
 import { ConfigError, ShapeError } from '@befunet/common';
+import { saveAndReload } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
@@ -160,14 +161,7 @@ describe('SwinEncoder', () => {
     setWeights(model);
     const x = image();
     const before = model.predict(x) as tf.Tensor[];
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const reloaded = await saveAndReload(model);
     expect(reloaded.countParams()).toBe(model.countParams());
     const after = reloaded.predict(x) as tf.Tensor[];
     for (let k = 0; k < 4; k++) await expectClose(after[k]!, before[k]!, TOLERANCE.exact, `level ${k + 1}`);

@@ -2,10 +2,9 @@
  * The Swin Transformer body encoder of BEFUnet (BEFUNET.md section 3): patch embedding then four
  * stages, returning one NHWC map per stage (the four levels, strides P, 2P, 4P, 8P).
  */
-import { CompositeLayer, formatShape, ShapeError } from '@befunet/common';
+import { CompositeLayer, formatShape, type LayerArgs, ShapeError, withDefaultName } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerArgs, withDefaultName } from './layer-args.js';
 import { PatchEmbed } from './patch-embed.js';
 import { dropPathSchedule, SWIN_TINY, type SwinConfig, validateSwinConfig } from './presets.js';
 import { SwinStage } from './swin-stage.js';

@@ -2,10 +2,16 @@
  * One Swin stage (BEFUNET.md section 3): optional patch merging first (timm layout), then `depth`
  * blocks alternating W-MSA (even blocks) and SW-MSA shifted by floor(M/2) (odd blocks).
  */
-import { CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  type LayerArgs,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerArgs, withDefaultName } from './layer-args.js';
 import { PatchMerging } from './patch-merging.js';
 import { SwinBlock } from './swin-block.js';
 

@@ -3,10 +3,16 @@
  * softmax(Q K^T / sqrt(d) + B + mask) V inside each M x M window, all windows and heads in one
  * batched matmul.
  */
-import { CompositeLayer, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import {
+  CompositeLayer,
+  ConfigError,
+  formatShape,
+  type LayerArgs,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type LayerArgs, withDefaultName } from './layer-args.js';
 import { relativePositionIndex } from './windows.js';
 
 export interface WindowAttentionArgs extends LayerArgs {

@@ -1,5 +1,5 @@
 export { runOnBackend } from './backends.ts';
 export { fixturePath, fixturesDir, fixtureTensor, loadFixture, nchwToNhwc } from './fixtures.ts';
 export { expectNoLeak } from './leaks.ts';
-export { type Closeness, closeness, expectClose, TOLERANCE, type Tolerance } from './tolerance.ts';
 export { saveAndReload } from './serialization.ts';
+export { type Closeness, closeness, expectClose, TOLERANCE, type Tolerance } from './tolerance.ts';

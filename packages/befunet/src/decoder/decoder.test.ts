@@ -7,6 +7,7 @@ import {
   loadFixture,
   nchwToNhwc,
   runOnBackend,
+  saveAndReload,
   TOLERANCE,
 } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -116,14 +117,7 @@ describe('Decoder', () => {
     for (const [name, g] of Object.entries(grads))
       expect((await tf.max(tf.abs(g)).data())[0], name).toBeGreaterThan(0);
 
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-    const reloaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const reloaded = await saveAndReload(model);
     const y = model.predict(x) as tf.Tensor;
     expect(y.shape).toEqual([1, 32, 32, 3]);
     await expectClose(reloaded.predict(x) as tf.Tensor, y, TOLERANCE.exact, 'reloaded');

@@ -11,10 +11,10 @@
  * that the taps of the fixtures can be read by name.
  */
 import { EdgeEncoder } from '@befunet/pdc';
-import { dropPathSchedule, PatchMerging, SwinStage } from '@befunet/swin';
+import { PatchMerging } from '@befunet/swin';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Decoder } from '../decoder/decoder.js';
 import { PositionNorm } from '../layers/position-norm.js';
+import { decoderFor, swinStage } from './builders.js';
 import { type BefunetConfig, levelWidths } from './config.js';
 
 /** Names of the intermediate layers whose outputs the fixtures record. */
@@ -38,8 +38,6 @@ export const OFFICIAL_TAPS = [
 
 export function buildOfficialGraph(config: BefunetConfig): tfl.LayersModel {
   const widths = levelWidths(config);
-  const { swin } = config;
-  const dropPaths = dropPathSchedule(swin.depths, swin.dropPathRate);
   const image = tfl.input({ shape: [config.imageSize, config.imageSize, 3], name: 'image' });
 
   const edges = new EdgeEncoder({
@@ -54,18 +52,7 @@ export function buildOfficialGraph(config: BefunetConfig): tfl.LayersModel {
         .apply(e) as tfl.SymbolicTensor,
   );
   const stage = (k: number, x: tfl.SymbolicTensor) =>
-    new SwinStage({
-      dim: widths[k]!,
-      depth: swin.depths[k]!,
-      numHeads: swin.numHeads[k]!,
-      windowSize: swin.windowSize,
-      mlpRatio: swin.mlpRatio,
-      qkvBias: swin.qkvBias,
-      drop: swin.dropRate,
-      attnDrop: swin.attnDropRate,
-      dropPath: dropPaths[k]!,
-      name: `swin_stage${k}`,
-    }).apply(x) as tfl.SymbolicTensor;
+    swinStage(config, k, widths[k]!, false, `swin_stage${k}`).apply(x) as tfl.SymbolicTensor;
   const add = (k: number, a: tfl.SymbolicTensor, b: tfl.SymbolicTensor) =>
     tfl.layers.add({ name: `s${k + 1}` }).apply([a, b]) as tfl.SymbolicTensor;
 
@@ -79,15 +66,7 @@ export function buildOfficialGraph(config: BefunetConfig): tfl.LayersModel {
   }
   const z1 = new PositionNorm({ name: 'z1' }).apply(s1) as tfl.SymbolicTensor;
   const z4 = new PositionNorm({ name: 'z4' }).apply(fused) as tfl.SymbolicTensor;
-  const decoder = new Decoder({
-    numClasses: config.numClasses,
-    width: config.decoder.width,
-    predChannels: config.decoder.predChannels,
-    groups: config.decoder.groups,
-    smallRounds: 3,
-    outputStride: config.swin.patchSize,
-    name: 'decoder',
-  });
+  const decoder = decoderFor(config);
   const logits = decoder.apply([z1, z4]) as tfl.SymbolicTensor;
   return tfl.model({ inputs: image, outputs: logits, name: 'befunet_official' });
 }

@@ -14,16 +14,15 @@
 import { Dlf } from '@befunet/dlf';
 import { Lcaf } from '@befunet/lcaf';
 import { EdgeEncoder, EdgeHead } from '@befunet/pdc';
-import { dropPathSchedule, PatchEmbed, SwinStage } from '@befunet/swin';
+import { PatchEmbed } from '@befunet/swin';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Decoder } from '../decoder/decoder.js';
+import { decoderFor, swinStage } from './builders.js';
 import { type BefunetConfig, levelGrids, levelWidths } from './config.js';
 
 export function buildPaperGraph(config: BefunetConfig): tfl.LayersModel {
   const widths = levelWidths(config);
   const grids = levelGrids(config);
   const { swin, lcaf, dlf } = config;
-  const dropPaths = dropPathSchedule(swin.depths, swin.dropPathRate);
   const image = tfl.input({ shape: [config.imageSize, config.imageSize, 3], name: 'image' });
 
   const edges = new EdgeEncoder({
@@ -36,19 +35,8 @@ export function buildPaperGraph(config: BefunetConfig): tfl.LayersModel {
   ) as tfl.SymbolicTensor;
   const fused: tfl.SymbolicTensor[] = [];
   for (let k = 0; k < 4; k++) {
-    const body = new SwinStage({
-      dim: k === 0 ? widths[0]! : widths[k - 1]!,
-      depth: swin.depths[k]!,
-      numHeads: swin.numHeads[k]!,
-      windowSize: swin.windowSize,
-      mlpRatio: swin.mlpRatio,
-      qkvBias: swin.qkvBias,
-      drop: swin.dropRate,
-      attnDrop: swin.attnDropRate,
-      dropPath: dropPaths[k]!,
-      downsample: k > 0,
-      name: `layers_${k}`,
-    }).apply(x) as tfl.SymbolicTensor;
+    const dim = k === 0 ? widths[0]! : widths[k - 1]!;
+    const body = swinStage(config, k, dim, k > 0, `layers_${k}`).apply(x) as tfl.SymbolicTensor;
     const window = Math.min(lcaf.window, grids[k]!);
     x = new Lcaf({
       heads: swin.numHeads[k]!,
@@ -68,15 +56,7 @@ export function buildPaperGraph(config: BefunetConfig): tfl.LayersModel {
     returnClassTokens: false,
     name: 'dlf',
   }).apply([fused[0]!, fused[3]!]) as tfl.SymbolicTensor[];
-  const logits = new Decoder({
-    numClasses: config.numClasses,
-    width: config.decoder.width,
-    predChannels: config.decoder.predChannels,
-    groups: config.decoder.groups,
-    smallRounds: 3,
-    outputStride: swin.patchSize,
-    name: 'decoder',
-  }).apply([z1!, z4!]) as tfl.SymbolicTensor;
+  const logits = decoderFor(config).apply([z1!, z4!]) as tfl.SymbolicTensor;
   const edgeMaps = edges.map(
     (e, k) => new EdgeHead({ name: `edge_head_${k}` }).apply([e, image]) as tfl.SymbolicTensor,
   );

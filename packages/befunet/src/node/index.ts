@@ -5,3 +5,4 @@ export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/common/
 export { initNodeWebGpu } from '@befunet/common/node';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { useBackend } from './backend.js';
+export { nodeFileSystem } from './file-system.js';
