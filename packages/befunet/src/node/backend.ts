@@ -2,7 +2,9 @@
  * Backend selection for Node.js programs (the CLI, benchmarks, training scripts).
  *
  * `webgpu` goes through Dawn (Vulkan on a GPU, Mesa llvmpipe otherwise: see @befunet/common/node);
- * `cpu` is TF.js's plain JavaScript backend. `auto` takes WebGPU when an adapter exists, else cpu.
+ * `cpu` is TF.js's plain JavaScript backend. `auto` takes WebGPU when a GPU adapter exists (Dawn's
+ * Vulkan path), else cpu: the software GPU is no faster than the cpu backend for small models, so it
+ * is used only when asked for with `webgpu`.
  */
 import { ConfigError } from '@befunet/common';
 import { initNodeWebGpu, type NodeWebGpu } from '@befunet/common/node';
@@ -26,7 +28,7 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
   if (name !== 'cpu') {
     let gpu: NodeWebGpu | undefined;
     try {
-      gpu = await initNodeWebGpu();
+      gpu = await initNodeWebGpu({ path: name === 'auto' ? 'vulkan' : 'auto' });
     } catch (error) {
       if (name === 'webgpu') throw error;
     }
