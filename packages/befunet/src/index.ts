@@ -36,4 +36,9 @@ export { formatDuration, Progress, type ProgressOptions } from './util/progress.
 export { SeededRandom } from './util/random.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';
 export { checkDecoderDuplicates, officialDecoderAssignments } from './weights/official-decoder.js';
+export {
+  loadPretrainedSwin,
+  type PretrainedSwinOptions,
+  type PretrainedSwinReport,
+} from './weights/pretrained-swin.js';
 export { readCheckpoint } from './weights/read-checkpoint.js';

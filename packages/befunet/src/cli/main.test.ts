@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { befunetConfigOf } from '../model/befunet.js';
+import { nodeFileSystem } from '../node/file-system.js';
+
+/** The built CLI, run as users run it (`befunet` is this file's bin). */
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const run = (args: string[]) => promisify(execFile)(process.execPath, [cli, ...args], { timeout: 300_000 });
+const out = mkdtempSync(join(tmpdir(), 'befunet-cli-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('befunet CLI', () => {
+  it('runs the main job end to end: trains, evaluates, saves a loadable model and the metrics', async () => {
+    const { stdout, stderr } = await run([
+      'job',
+      '--backend',
+      'cpu',
+      '--steps',
+      '2',
+      '--batch',
+      '1',
+      '--size',
+      '32',
+      '--eval',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(stderr).toMatch(/backend: cpu/);
+    expect(stderr).toMatch(/train \[#{20}\] 2\/2 \| loss \d/);
+    expect(stdout).toMatch(/held-out mean Dice \d\.\d{4}/);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(Number.isFinite(metrics.firstLoss) && Number.isFinite(metrics.lastLoss)).toBe(true);
+    expect(metrics.perImage).toHaveLength(2);
+    const model = await tfl.loadLayersModel(nodeFileSystem(join(out, 'model')));
+    expect(befunetConfigOf(model).imageSize).toBe(32);
+    model.dispose();
+  });
+
+  it('answers help, and exits non-zero with a message naming bad options and commands', async () => {
+    expect((await run(['help'])).stdout).toMatch(/job\s+the main job/);
+    expect((await run(['job', '--help'])).stdout).toMatch(/--steps VALUE\s+training steps \(default 60\)/);
+    await expect(run(['job', '--backend', 'cpu', '--steps', 'many'])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/--steps must be an integer in 1\.\.1000000, got 'many'/),
+    });
+    await expect(run(['train'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/unknown command 'train'/),
+    });
+    expect(existsSync(cli)).toBe(true);
+  });
+});
