@@ -6,7 +6,11 @@
  *  3. benchModel for the `official` and `paper` presets at Swin-T width, 224x224.
  * Prints a table and writes JSON to --out FILE.
  *
- * usage: bash .gpu/run.sh [--fixtures DIR] [--out FILE] [--runs N] [--batch N] [--path vulkan|opengl|auto] [--quick]
+ * usage: bash .gpu/run.sh [--fixtures DIR] [--out FILE] [--runs N] [--batch N] [--path vulkan|opengl|auto] [--quick] [--no-train]
+ *
+ * On the NVIDIA hosts, Dawn's Vulkan needs the glvnd libraries (libGLX_nvidia depends on them):
+ * carry the .deb files of libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2, unpack them with
+ * `dpkg -x` into / and run `ldconfig`, and set VK_DRIVER_FILES to the driver's nvidia_icd.json.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +32,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '10' },
     path: { type: 'string', default: 'vulkan' },
     quick: { type: 'boolean', default: false },
+    'no-train': { type: 'boolean', default: false },
   },
 });
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -81,7 +86,13 @@ for (const preset of ['official', 'paper'] as const) {
   const model = createBefunet(config);
   log(`${preset}: ${model.countParams().toLocaleString('en-US')} parameters`);
   const t0 = performance.now();
-  const result = await benchModel(model, { batch, runs, warmup: 3, log: (l) => log(`${preset}: ${l}`) });
+  const result = await benchModel(model, {
+    batch,
+    runs,
+    warmup: 3,
+    train: !args['no-train'],
+    log: (l) => log(`${preset}: ${l}`),
+  });
   log(`${preset}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   results.push({ label: preset, result });
   model.dispose();

@@ -80,9 +80,13 @@ export async function benchModel(
   const x1 = input(1);
   log(`forward, batch 1 (${warmup} warm-up + ${runs} runs)`);
   const forwardBatch1 = await time(forward(x1), runs, warmup);
+  log(`forward, batch 1: median ${forwardBatch1.median.toFixed(2)} ms (min ${forwardBatch1.min.toFixed(2)})`);
   const xb = input(batch);
   log(`forward, batch ${batch}`);
   const forwardBatch = await time(forward(xb), runs, warmup);
+  log(
+    `forward, batch ${batch}: median ${forwardBatch.median.toFixed(2)} ms (min ${forwardBatch.min.toFixed(2)})`,
+  );
 
   const profile = await tf.profile(async () => {
     const out = model.predict(x1) as tf.Tensor | tf.Tensor[];
@@ -131,6 +135,7 @@ export async function benchModel(
       loss!.dispose();
     };
     const timing = await time(step, Math.max(3, Math.ceil(runs / 2)), Math.min(2, warmup));
+    log(`training step, batch ${batch}: median ${timing.median.toFixed(2)} ms`);
     const trainProfile = await tf.profile(step);
     result.trainStep = { batch, timing };
     result.peakBytes.trainStep = trainProfile.peakBytes;
