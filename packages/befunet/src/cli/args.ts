@@ -46,6 +46,21 @@ export function intOption(values: Record<string, unknown>, name: string, min: nu
   return n;
 }
 
+/** Reads a number option within [min, max]. */
+export function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+): number {
+  const raw = values[name];
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`--${name} must be a number in ${min}..${max}, got '${raw}'`);
+  }
+  return n;
+}
+
 export function usage(command: string, summary: string, specs: OptionSpecs): string {
   const lines = Object.entries(specs).map(
     ([k, s]) =>

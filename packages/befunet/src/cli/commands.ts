@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { runDemoJob } from '../jobs/demo-job.js';
-import { intOption, type OptionSpecs } from './args.js';
+import { intOption, numberOption, type OptionSpecs } from './args.js';
 
 export interface Command {
   summary: string;
@@ -25,9 +25,10 @@ export const COMMANDS: Record<string, Command> = {
       'the main job: train the tiny preset on synthetic images, evaluate Dice/HD95, save model + metrics',
     options: {
       ...backendOption,
-      steps: { type: 'string', default: '60', description: 'training steps' },
+      steps: { type: 'string', default: '200', description: 'training steps' },
       batch: { type: 'string', default: '4', description: 'images per step' },
-      size: { type: 'string', default: '64', description: 'image side in pixels (multiple of 32)' },
+      size: { type: 'string', default: '32', description: 'image side in pixels (multiple of 32)' },
+      lr: { type: 'string', default: '0.005', description: 'Adam learning rate' },
       seed: { type: 'string', default: '1', description: 'seed of the data' },
       eval: { type: 'string', default: '8', description: 'held-out images for the evaluation' },
       out: { type: 'string', default: 'runs/job', description: 'output folder (model/, metrics.json)' },
@@ -39,6 +40,7 @@ export const COMMANDS: Record<string, Command> = {
         size: intOption(o, 'size', 32, 1024),
         seed: intOption(o, 'seed', 0, 2 ** 31 - 1),
         evalImages: intOption(o, 'eval', 1, 10_000),
+        learningRate: numberOption(o, 'lr', 1e-6, 1),
         outDir: String(o.out),
       });
       console.log(

@@ -17,17 +17,19 @@ import { nodeFileSystem } from '../node/file-system.js';
 import { Progress } from '../util/progress.js';
 
 export interface DemoJobOptions {
-  /** Training steps. Defaults to 60. */
+  /** Training steps. */
   steps: number;
-  /** Images per step. Defaults to 4. */
+  /** Images per step. */
   batch: number;
-  /** Image side in pixels (a multiple of 32). Defaults to 64. */
+  /** Image side in pixels (a multiple of 32). */
   size: number;
-  /** Seed of the data and the weights. Defaults to 1. */
+  /** Adam learning rate. */
+  learningRate: number;
+  /** Seed of the data. */
   seed: number;
   /** Where the model and metrics go. */
   outDir: string;
-  /** Held-out images for the evaluation. Defaults to 8. */
+  /** Held-out images for the evaluation. */
   evalImages: number;
 }
 
@@ -59,14 +61,14 @@ function syntheticBatch(seed: number, first: number, count: number, size: number
 }
 
 export async function runDemoJob(options: DemoJobOptions): Promise<DemoJobResult> {
-  const { steps, batch, size, seed, outDir, evalImages } = options;
+  const { steps, batch, size, seed, outDir, evalImages, learningRate } = options;
   const config = befunetConfig('tiny', { imageSize: size, numClasses: NUM_CLASSES });
   tf.util.assert(Number.isInteger(seed), () => 'seed must be an integer');
   const model = createBefunet(config);
   console.error(
     `model: tiny preset at ${size}x${size}, ${model.countParams().toLocaleString('en-US')} parameters, ${NUM_CLASSES} classes`,
   );
-  const optimizer = tf.train.adam(2e-3);
+  const optimizer = tf.train.adam(learningRate);
   const progress = new Progress('train', steps, { unit: 'images', itemsPerStep: batch });
   let firstLoss = Number.NaN;
   let lastLoss = Number.NaN;
