@@ -2,7 +2,10 @@
  * The commands of the `befunet` CLI. Every command takes `--backend auto|webgpu|cpu`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { benchModel, formatBenchTable } from '../bench/model-bench.js';
 import { runDemoJob } from '../jobs/demo-job.js';
+import { createBefunet } from '../model/befunet.js';
+import { type BefunetPreset, befunetConfig } from '../model/config.js';
 import { intOption, numberOption, type OptionSpecs } from './args.js';
 
 export interface Command {
@@ -47,6 +50,36 @@ export const COMMANDS: Record<string, Command> = {
         `loss ${result.firstLoss.toFixed(4)} -> ${result.lastLoss.toFixed(4)}; held-out mean Dice ${result.meanDice.toFixed(4)}, ` +
           `HD95 ${result.meanHd95.toFixed(2)} px; model and metrics in ${result.outDir}/`,
       );
+    },
+  },
+  bench: {
+    summary:
+      'forward latency (batch 1), throughput and training step (batch N), peak memory, slowest kernels',
+    options: {
+      ...backendOption,
+      preset: { type: 'string', default: 'tiny', description: 'paper, official or tiny' },
+      size: { type: 'string', description: "input side in pixels (default: the preset's)" },
+      batch: {
+        type: 'string',
+        default: '10',
+        description: 'batch of the throughput and training measurements',
+      },
+      runs: { type: 'string', default: '10', description: 'timed runs per measurement' },
+      'no-train': { type: 'boolean', default: false, description: 'skip the training step' },
+      json: { type: 'boolean', default: false, description: 'print JSON instead of a table' },
+    },
+    async run(o) {
+      const preset = String(o.preset) as BefunetPreset;
+      const overrides = o.size === undefined ? {} : { imageSize: intOption(o, 'size', 32, 4096) };
+      const model = createBefunet(befunetConfig(preset, overrides));
+      const result = await benchModel(model, {
+        batch: intOption(o, 'batch', 1, 1024),
+        runs: intOption(o, 'runs', 1, 10_000),
+        train: !o['no-train'],
+        log: (line) => console.error(line),
+      });
+      model.dispose();
+      console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchTable([{ label: preset, result }]));
     },
   },
   info: {

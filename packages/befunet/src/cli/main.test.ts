@@ -43,6 +43,25 @@ describe('befunet CLI', () => {
     model.dispose();
   });
 
+  it('benchmarks a preset and prints the table', async () => {
+    const { stdout } = await run([
+      'bench',
+      '--backend',
+      'cpu',
+      '--preset',
+      'tiny',
+      '--size',
+      '32',
+      '--batch',
+      '2',
+      '--runs',
+      '1',
+    ]);
+    expect(stdout).toMatch(/forward, batch 1\s+\d+\.\d ms/);
+    expect(stdout).toMatch(/forward, batch 2\s+\d+\.\d ms \(\d+\.\d img\/s\)/);
+    expect(stdout).toMatch(/training step\s+\d+\.\d ms/);
+  });
+
   it('answers help, and exits non-zero with a message naming bad options and commands', async () => {
     expect((await run(['help'])).stdout).toMatch(/job\s+the main job/);
     expect((await run(['job', '--help'])).stdout).toMatch(/--steps VALUE\s+training steps \(default 200\)/);
