@@ -1,0 +1,58 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { createBefunet } from './befunet.js';
+import { kernelMacs, modelReport } from './report.js';
+
+describe('modelReport', () => {
+  it('counts parameters per component and the MACs of convolutions and matrix products', async () => {
+    const input = tfl.input({ shape: [8, 8, 3] });
+    const conv = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv' }).apply(input);
+    const dw = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'dw' }).apply(conv);
+    const flat = tfl.layers.flatten().apply(dw);
+    const out = tfl.layers.dense({ units: 2, name: 'fc' }).apply(flat) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    const report = await modelReport(model);
+    expect(report.components).toEqual([
+      { name: 'conv', className: 'Conv2D', parameters: 3 * 3 * 3 * 4 + 4 },
+      { name: 'dw', className: 'DepthwiseConv2D', parameters: 3 * 3 * 4 + 4 },
+      { name: 'fc', className: 'Dense', parameters: 256 * 2 + 2 },
+    ]);
+    expect(report.parameters).toBe(112 + 40 + 514);
+    // By hand: conv 8*8*4 outputs x 27 taps, depthwise 8*8*4 x 9 taps, dense 2 outputs x 256 inputs.
+    expect(report.macsPerImage).toBe(8 * 8 * 4 * 27 + 8 * 8 * 4 * 9 + 2 * 256);
+    model.dispose();
+  });
+
+  it('reads K of a matrix product from either operand layout', () => {
+    expect(
+      kernelMacs(
+        'BatchMatMul',
+        [
+          [2, 5, 7],
+          [2, 7, 3],
+        ],
+        [[2, 5, 3]],
+      ),
+    ).toBe(2 * 5 * 3 * 7);
+    expect(
+      kernelMacs(
+        'BatchMatMul',
+        [
+          [2, 7, 5],
+          [2, 7, 3],
+        ],
+        [[2, 5, 3]],
+      ),
+    ).toBe(2 * 5 * 3 * 7);
+    expect(kernelMacs('Add', [[4], [4]], [[4]])).toBe(0);
+  });
+
+  it('gives the official graph at Swin-T width the official parameter count', () => {
+    // The official code counts 29,461,525 parameters that affect the output; 864 of them are the
+    // class-token rows of its two position embeddings (96 + 768), which only feed the class tokens
+    // the decoder drops, and which this graph does not have.
+    const model = createBefunet('official');
+    expect(model.countParams()).toBe(29_461_525 - (96 + 768));
+    model.dispose();
+  });
+});

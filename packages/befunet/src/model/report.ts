@@ -1,0 +1,73 @@
+/**
+ * A model report: parameters per component, and multiply-accumulates (MACs) per image counted from
+ * the kernels one forward pass actually runs (TF.js profiling records each kernel's input and output
+ * shapes; convolutions and matrix products are counted, element-wise work is not, as is usual).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+export interface ComponentReport {
+  name: string;
+  className: string;
+  parameters: number;
+}
+
+export interface ModelReport {
+  components: ComponentReport[];
+  parameters: number;
+  trainableParameters: number;
+  /** Multiply-accumulates of one forward pass, per image. */
+  macsPerImage: number;
+}
+
+type Shape = number[];
+const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
+
+/** MACs of one kernel call from its name and shapes; 0 for kernels that are not products. */
+export function kernelMacs(name: string, inputShapes: Shape[], outputShapes: Shape[]): number {
+  const [x, w] = inputShapes;
+  const [y] = outputShapes;
+  if (!x || !w || !y) return 0;
+  switch (name) {
+    case 'Conv2D':
+    case 'FusedConv2D':
+      // y [B, H', W', Cout], w [kh, kw, Cin, Cout]: one MAC per output element and kernel tap.
+      return size(y) * w[0]! * w[1]! * w[2]!;
+    case 'DepthwiseConv2dNative':
+    case 'FusedDepthwiseConv2D':
+      // w [kh, kw, Cin, multiplier]: each output element sees kh x kw inputs.
+      return size(y) * w[0]! * w[1]!;
+    case 'BatchMatMul':
+    case '_FusedMatMul': {
+      // y [..., M, N]; x's last two axes are M and K in either order (transposeA), so K = x[-1] x[-2] / M.
+      const m = y.length >= 2 ? y[y.length - 2]! : 1;
+      const k = x.length >= 2 ? (x[x.length - 1]! * x[x.length - 2]!) / m : x[0]!;
+      return size(y) * k;
+    }
+    default:
+      return 0;
+  }
+}
+
+export async function modelReport(model: tfl.LayersModel): Promise<ModelReport> {
+  const components = model.layers
+    .filter((l) => l.countParams() > 0)
+    .map((l) => ({ name: l.name, className: l.getClassName(), parameters: l.countParams() }));
+  const [, h, w, c] = model.inputs[0]!.shape;
+  const x = tf.zeros([1, h!, w!, c!]);
+  const profile = await tf.profile(() => {
+    const out = model.predict(x) as tf.Tensor | tf.Tensor[];
+    tf.dispose(out);
+  });
+  x.dispose();
+  const macsPerImage = profile.kernels.reduce(
+    (s, k) => s + kernelMacs(k.name, k.inputShapes as Shape[], k.outputShapes as Shape[]),
+    0,
+  );
+  return {
+    components,
+    parameters: model.countParams(),
+    trainableParameters: model.trainableWeights.reduce((s, v) => s + size(v.shape as Shape), 0),
+    macsPerImage,
+  };
+}
