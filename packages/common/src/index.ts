@@ -2,6 +2,7 @@ import './register-gradients.js';
 
 export { assertDivisible, assertDType, assertRank, assertShape, formatShape } from './checks.js';
 export { CompositeLayer, type LayerArgs, withDefaultName } from './composite-layer.js';
+export { dropPath } from './drop-path.js';
 export {
   BefunetError,
   ConfigError,
@@ -12,6 +13,7 @@ export {
   WebGpuUnavailableError,
   WeightLoadError,
 } from './errors.js';
+export { gelu } from './gelu.js';
 export {
   isTorchCheckpoint,
   readTorchCheckpoint,

@@ -1,16 +1,11 @@
 /**
  * The Transformer feed-forward network: Linear(C, rC) -> GELU (exact erf form) -> Linear(rC, C).
  */
-import { CompositeLayer, ConfigError } from '@befunet/common';
+import { CompositeLayer, ConfigError, gelu } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { childSeed, linear } from './seeds.js';
 import { type LayerArgs, positiveInt, single, withDefaultName } from './types.js';
-
-/** GELU, exact form: `0.5 x (1 + erf(x / sqrt 2))` (PyTorch's `nn.GELU()` default). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
-}
 
 /** Hidden width of an MLP: `round(dim * ratio)`, at least 1. */
 export function mlpHidden(dim: number, ratio: number): number {
@@ -65,3 +60,5 @@ export class DlfMlp extends CompositeLayer {
   }
 }
 tf.serialization.registerClass(DlfMlp);
+
+export { gelu };

@@ -3,7 +3,7 @@
  * local (windowed) and global forms, exact GELU and drop-path. The layers in `lcaf.ts` and
  * `global-cross-attention.ts` add the projections, normalisation and residuals.
  */
-import { ConfigError, ShapeError } from '@befunet/common';
+import { ConfigError, dropPath, gelu, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   cyclicShift,
@@ -115,21 +115,4 @@ export function localCrossAttention(
   });
 }
 
-/** Exact GELU: `x / 2 (1 + erf(x / sqrt 2))`. */
-export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T);
-}
-
-/**
- * Drop-path (stochastic depth): in training, zeroes each sample's branch with probability `rate`
- * and scales the kept ones by `1 / (1 - rate)`; identity otherwise.
- */
-export function dropPath<T extends tf.Tensor>(x: T, rate: number, training: boolean, seed?: number): T {
-  if (!training || rate === 0) return x;
-  return tf.tidy(() => {
-    const keep = 1 - rate;
-    const shape = [x.shape[0]!, ...x.shape.slice(1).map(() => 1)];
-    const mask = tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keep));
-    return tf.mul(x, tf.div(mask, keep)) as T;
-  });
-}
+export { dropPath, gelu };

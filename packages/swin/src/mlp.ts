@@ -6,17 +6,13 @@ import {
   CompositeLayer,
   ConfigError,
   formatShape,
+  gelu,
   type LayerArgs,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-
-/** Exact GELU: x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's default, not the tanh form). */
-export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T);
-}
 
 export interface MlpArgs extends LayerArgs {
   /** Input (and default output) channels. */
@@ -101,3 +97,5 @@ export class Mlp extends CompositeLayer {
   }
 }
 tf.serialization.registerClass(Mlp);
+
+export { gelu };

@@ -7,6 +7,7 @@ import {
   assertRank,
   CompositeLayer,
   ConfigError,
+  dropPath,
   formatShape,
   type LayerArgs,
   ShapeError,
@@ -26,20 +27,6 @@ import {
 
 /** LayerNorm epsilon of the official code (PyTorch's default). */
 export const LAYER_NORM_EPSILON = 1e-5;
-
-/**
- * Stochastic depth: in training, zeroes each sample's residual branch with probability `rate` and
- * scales the survivors by 1 / (1 - rate); the identity otherwise.
- */
-export function dropPath<T extends tf.Tensor>(x: T, rate: number, training: boolean, seed?: number): T {
-  if (!training || rate === 0) return x;
-  return tf.tidy(() => {
-    const keep = 1 - rate;
-    const shape = [x.shape[0]!, ...x.shape.slice(1).map(() => 1)];
-    const mask = tf.floor(tf.add(keep, tf.randomUniform(shape, 0, 1, 'float32', seed)));
-    return tf.mul(tf.div(x, keep), mask) as T;
-  });
-}
 
 export interface SwinBlockArgs extends LayerArgs {
   /** Channels C of the input map. */
@@ -245,3 +232,5 @@ export class SwinBlock extends CompositeLayer {
   }
 }
 tf.serialization.registerClass(SwinBlock);
+
+export { dropPath };
