@@ -19,6 +19,7 @@ export {
   readTorchCheckpoint,
   type TorchCheckpointOptions,
 } from './pth/torch-checkpoint.js';
+export { relativePositionIndex } from './relative-position.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export {

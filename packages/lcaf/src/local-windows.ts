@@ -7,7 +7,7 @@
  * Shapes are NHWC: `[B, H, W, C]`. Windows are `wh x ww` tokens, `N = wh * ww` per window, and
  * windows are ordered row-major over the (padded) grid, batch first: `[B * nH * nW, N, C]`.
  */
-import { ConfigError, ShapeError } from '@befunet/common';
+import { ConfigError, relativePositionIndex, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Additive attention logit for a forbidden pair: finite, so a fully masked row gives no NaN. */
@@ -193,20 +193,4 @@ export function windowAttentionMask(g: WindowGeometry): Float32Array | null {
   return mask;
 }
 
-/**
- * Relative position index `[N * N]` of a `wh x ww` window: pair (q, k) reads row
- * `(dy + wh - 1) * (2 ww - 1) + (dx + ww - 1)` of a `(2 wh - 1)(2 ww - 1)`-row bias table, where
- * `(dy, dx)` is the position of q minus that of k.
- */
-export function relativePositionIndex(windowH: number, windowW: number): Int32Array {
-  const n = windowH * windowW;
-  const index = new Int32Array(n * n);
-  for (let q = 0; q < n; q++) {
-    for (let k = 0; k < n; k++) {
-      const dy = Math.floor(q / windowW) - Math.floor(k / windowW);
-      const dx = (q % windowW) - (k % windowW);
-      index[q * n + k] = (dy + windowH - 1) * (2 * windowW - 1) + (dx + windowW - 1);
-    }
-  }
-  return index;
-}
+export { relativePositionIndex };

@@ -4,7 +4,7 @@
  * mask and the relative position index. Plain functions, usable without a layer.
  */
 
-import { assertRank, ShapeError } from '@befunet/common';
+import { assertRank, relativePositionIndex, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Additive attention mask value between tokens from different regions (the official -100). */
@@ -85,26 +85,6 @@ export function roll<T extends tf.Tensor>(x: T, shift: number, axis: number): T 
 export function cyclicShift(x: tf.Tensor4D, shift: number): tf.Tensor4D {
   assertRank(x, 4, 'cyclicShift input');
   return tf.tidy(() => roll(roll(x, shift, 1), shift, 2));
-}
-
-/**
- * Relative position index of an M x M window, flattened [M^2 * M^2] row-major over (query, key):
- * entry (i, j) = (h_i - h_j + M - 1) (2M - 1) + (w_i - w_j + M - 1), a row of the (2M-1)^2 bias table.
- */
-export function relativePositionIndex(windowSize: number): Int32Array {
-  const m = windowSize;
-  const n = m * m;
-  const out = new Int32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const hi = Math.floor(i / m);
-    const wi = i % m;
-    for (let j = 0; j < n; j++) {
-      const hj = Math.floor(j / m);
-      const wj = j % m;
-      out[i * n + j] = (hi - hj + m - 1) * (2 * m - 1) + (wi - wj + m - 1);
-    }
-  }
-  return out;
 }
 
 /**
@@ -199,3 +179,5 @@ export function effectiveWindow(
   if (Math.min(h, w) <= windowSize) return { windowSize: Math.min(h, w), shift: 0 };
   return { windowSize, shift };
 }
+
+export { relativePositionIndex };
