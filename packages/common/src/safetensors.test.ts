@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixturePath, loadFixture } from '../../testing/src/index.ts';
+import { expectError, fixturePath, loadFixture } from '../../testing/src/index.ts';
 import { FileFormatError } from './errors.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
@@ -107,14 +107,11 @@ describe('readSafetensors', () => {
     ],
   ];
   it.each(broken)('rejects %s with a FileFormatError naming the source', (_, bytes, message) => {
-    let caught: unknown;
-    try {
-      readSafetensors(bytes, 'broken.safetensors');
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(FileFormatError);
-    expect((caught as Error).message).toMatch(/^broken\.safetensors: /);
-    expect((caught as Error).message).toMatch(message);
+    expectError(
+      () => readSafetensors(bytes, 'broken.safetensors'),
+      FileFormatError,
+      /^broken\.safetensors: /,
+    );
+    expectError(() => readSafetensors(bytes, 'broken.safetensors'), FileFormatError, message);
   });
 });

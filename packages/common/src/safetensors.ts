@@ -8,7 +8,7 @@
 import { FileFormatError } from './errors.js';
 
 /** The dtypes the format defines, with their size in bytes. */
-const BYTES_PER_ELEMENT = {
+export const BYTES_PER_ELEMENT = {
   F64: 8,
   F32: 4,
   F16: 2,

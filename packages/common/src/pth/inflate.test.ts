@@ -1,5 +1,6 @@
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { expectError } from '../../../testing/src/index.ts';
 import { FileFormatError } from '../errors.js';
 import { inflateRaw } from './inflate.js';
 
@@ -42,16 +43,8 @@ const settings: [string, Parameters<typeof deflateRawSync>[1]][] = [
   ['run-length', { strategy: constants.Z_RLE }],
 ];
 
-function expectFormatError(fn: () => unknown, message?: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected a FileFormatError').toBeInstanceOf(FileFormatError);
-  if (message) expect((error as Error).message).toMatch(message);
-}
+/** Asserts a FileFormatError (with a matching message). */
+const expectFormatError = (fn: () => unknown, message?: RegExp) => expectError(fn, FileFormatError, message);
 
 describe('inflateRaw', () => {
   for (const [setting, options] of settings) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fixturePath } from '../../../testing/src/index.ts';
+import { expectError, fixturePath } from '../../../testing/src/index.ts';
 import { FileFormatError } from '../errors.js';
 import {
   PickleDict,
@@ -28,16 +28,8 @@ function plain(v: PickleValue): unknown {
   return v;
 }
 
-function expectFormatError(fn: () => unknown, message?: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected a FileFormatError').toBeInstanceOf(FileFormatError);
-  if (message) expect((error as Error).message).toMatch(message);
-}
+/** Asserts a FileFormatError (with a matching message). */
+const expectFormatError = (fn: () => unknown, message?: RegExp) => expectError(fn, FileFormatError, message);
 
 describe('unpickle', () => {
   it('decodes a protocol-2 pickle written by CPython', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { fixturePath, loadFixture } from '../../../testing/src/index.ts';
+import { expectError, fixturePath, loadFixture } from '../../../testing/src/index.ts';
 import { FileFormatError } from '../errors.js';
 import { isTorchCheckpoint, readTorchCheckpoint, type TorchCheckpointOptions } from './torch-checkpoint.js';
 import { crc32, ZipArchive } from './zip.js';
@@ -139,16 +139,8 @@ function encode(
 const f32 = (values: readonly number[], littleEndian = true) =>
   encode(values, 4, (v, at, x, l) => v.setFloat32(at, x, l), littleEndian);
 
-function expectFormatError(fn: () => unknown, message?: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected a FileFormatError').toBeInstanceOf(FileFormatError);
-  if (message) expect((error as Error).message).toMatch(message);
-}
+/** Asserts a FileFormatError (with a matching message). */
+const expectFormatError = (fn: () => unknown, message?: RegExp) => expectError(fn, FileFormatError, message);
 
 const read = (bytes: Uint8Array, options?: TorchCheckpointOptions) =>
   readTorchCheckpoint(bytes, 'test.pth', options);

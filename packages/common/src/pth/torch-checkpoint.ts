@@ -19,7 +19,7 @@
  * without checking it against the file.
  */
 import { FileFormatError } from '../errors.js';
-import type { SafetensorsDType, SafetensorsEntry } from '../safetensors.js';
+import { BYTES_PER_ELEMENT, type SafetensorsDType, type SafetensorsEntry } from '../safetensors.js';
 import {
   describe,
   PickleDict,
@@ -63,18 +63,7 @@ const STORAGE_TYPES: Readonly<Record<string, SafetensorsDType>> = {
   BoolStorage: 'BOOL',
 };
 
-const ITEM_SIZE: Readonly<Record<SafetensorsDType, number>> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
-};
+const ITEM_SIZE: Readonly<Record<SafetensorsDType, number>> = BYTES_PER_ELEMENT;
 
 /** A storage as the pickle references it; its bytes are read from the archive when a tensor needs them. */
 interface StorageRef {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { fixturePath } from '../../../testing/src/index.ts';
+import { expectError, fixturePath } from '../../../testing/src/index.ts';
 import { FileFormatError } from '../errors.js';
 import { crc32, ZipArchive } from './zip.js';
 
@@ -115,16 +115,8 @@ const sample: RawEntry[] = [
   { name: 'a/text', data: bytesOf('compressible '.repeat(20)), deflate: true },
 ];
 
-function expectFormatError(fn: () => unknown, message?: RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected a FileFormatError').toBeInstanceOf(FileFormatError);
-  if (message) expect((error as Error).message).toMatch(message);
-}
+/** Asserts a FileFormatError (with a matching message). */
+const expectFormatError = (fn: () => unknown, message?: RegExp) => expectError(fn, FileFormatError, message);
 
 /** Opens and reads every entry. */
 function readAll(bytes: Uint8Array, verifyChecksums = true): Map<string, Uint8Array> {
