@@ -32,7 +32,14 @@ export {
 } from './model/config.js';
 export { assertFinite, prepareImages, segment } from './model/input.js';
 export { OFFICIAL_TAPS } from './model/official-graph.js';
-export { type ComponentReport, kernelMacs, type ModelReport, modelReport } from './model/report.js';
+export {
+  type ComponentReport,
+  kernelMacs,
+  type ModelReport,
+  modelReport,
+  type OfficialParameterCounts,
+  officialParameterCounts,
+} from './model/report.js';
 export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
 export { SeededRandom } from './util/random.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';

@@ -1,7 +1,9 @@
+import { loadFixture } from '@befunet/testing';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { createBefunet } from './befunet.js';
-import { kernelMacs, modelReport } from './report.js';
+import { befunetConfig } from './config.js';
+import { kernelMacs, modelReport, officialParameterCounts } from './report.js';
 
 describe('modelReport', () => {
   it('counts parameters per component and the MACs of convolutions and matrix products', async () => {
@@ -47,12 +49,33 @@ describe('modelReport', () => {
     expect(kernelMacs('Add', [[4], [4]], [[4]])).toBe(0);
   });
 
-  it('gives the official graph at Swin-T width the official parameter count', () => {
+  it('gives the official graph at Swin-T width the official parameter counts', () => {
     // The official code counts 29,461,525 parameters that affect the output; 864 of them are the
     // class-token rows of its two position embeddings (96 + 768), which only feed the class tokens
-    // the decoder drops, and which this graph does not have.
-    const model = createBefunet('official');
+    // the decoder drops, and which this graph does not have. The released module has 41,693,609.
+    const config = befunetConfig('official');
+    const model = createBefunet(config);
     expect(model.countParams()).toBe(29_461_525 - (96 + 768));
+    expect(officialParameterCounts(model, config.swin.embedDim, config.dlf)).toEqual({
+      affectingOutput: 29_461_525,
+      releasedModule: 41_693_609,
+    });
+    model.dispose();
+  });
+
+  it('counts the released module of the reduced-width fixture as its checkpoint does', () => {
+    const file = loadFixture('official/official_mini.safetensors');
+    const header = JSON.parse(file.metadata.config!);
+    // Every tensor of the checkpoint but derived buffers and the duplicated decoder entries.
+    const checkpoint = [...file.tensors]
+      .filter(([k]) => !/relative_position_index|attn_mask|convs_level/.test(k))
+      .reduce((s, [, e]) => s + e.values.length, 0);
+    const config = befunetConfig('official', {
+      numClasses: header.n_classes,
+      swin: { embedDim: header.swin_embed_dim, depths: header.swin_depths, numHeads: header.swin_heads },
+    });
+    const model = createBefunet(config);
+    expect(officialParameterCounts(model, config.swin.embedDim, config.dlf).releasedModule).toBe(checkpoint);
     model.dispose();
   });
 });

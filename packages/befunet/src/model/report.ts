@@ -71,3 +71,43 @@ export async function modelReport(model: tfl.LayersModel): Promise<ModelReport> 
     macsPerImage,
   };
 }
+
+export interface OfficialParameterCounts {
+  /** Parameters that affect the official output: this graph's, plus the class-token rows of the two position embeddings. */
+  affectingOutput: number;
+  /** Parameters of the released PyTorch module, including the ones without effect. */
+  releasedModule: number;
+}
+
+/** A pre-norm Transformer block of width d and MLP ratio r: LN, qkv, proj, LN, fc1, fc2 (with biases). */
+const transformerBlock = (d: number, r: number) => (4 + 2 * r) * d * d + (9 + r) * d;
+/** LayerNorm then Linear(a -> b), as the official DLF's class-token projections. */
+const normLinear = (a: number, b: number) => 2 * a + a * b + b;
+/** Class-token cross-attention of width d without MLP: LN, wq, wk, wv, proj. */
+const crossAttention = (d: number) => 4 * d * d + 6 * d;
+/** PiDiNet's 17th layer in the released edge branch: four 1x1 convs from its 12 dilation channels to 1. */
+const PIDINET_HEAD = 4 * (12 + 1);
+
+/**
+ * The parameter counts the official code reports for an `official` model of this configuration. The
+ * released module also holds, without effect on the output: the DLF block (HiFormer's, with depths
+ * L = dlf.largeDepth, S = dlf.smallDepth, MLP ratio dlf.mlpRatio, and a cross-attention of depth 0),
+ * the two class-token LayerNorms, and PiDiNet's edge head.
+ */
+export function officialParameterCounts(
+  model: tfl.LayersModel,
+  largeDim: number,
+  dlf: { largeDepth: number; smallDepth: number; mlpRatio: number },
+): OfficialParameterCounts {
+  const smallDim = 8 * largeDim;
+  const classRows = largeDim + smallDim;
+  const affectingOutput = model.countParams() + classRows;
+  const dlfBlock =
+    dlf.largeDepth * transformerBlock(largeDim, dlf.mlpRatio) +
+    dlf.smallDepth * transformerBlock(smallDim, dlf.mlpRatio) +
+    2 * (normLinear(largeDim, smallDim) + normLinear(smallDim, largeDim)) +
+    crossAttention(largeDim) +
+    crossAttention(smallDim);
+  const classNorms = 2 * largeDim + 2 * smallDim;
+  return { affectingOutput, releasedModule: affectingOutput + dlfBlock + classNorms + PIDINET_HEAD };
+}
