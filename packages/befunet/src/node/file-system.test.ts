@@ -92,6 +92,44 @@ describe('nodeFileSystem', () => {
     }
   });
 
+  it('saves over HTTP (a multipart POST, as tf.io.http does in browsers) and loads back over HTTP', async () => {
+    const files = new Map<string, Uint8Array>();
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (req.method === 'POST') {
+        const form = await new Response(Buffer.concat(chunks), {
+          headers: { 'content-type': req.headers['content-type'] ?? '' },
+        }).formData();
+        for (const [name, value] of form)
+          files.set(name, new Uint8Array(await (value as Blob).arrayBuffer()));
+        return void res.writeHead(200).end('{}');
+      }
+      const file = files.get((req.url ?? '/').slice(1));
+      if (file) res.writeHead(200).end(file);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const model = createBefunet(SMALL);
+    try {
+      const { port } = server.address() as AddressInfo;
+      await model.save(tf.io.http(`http://127.0.0.1:${port}/upload`));
+      expect([...files.keys()].sort()).toEqual(['model.json', 'model.weights.bin']);
+      const reloaded = await tfl.loadLayersModel(`http://127.0.0.1:${port}/model.json`);
+      expect(befunetConfigOf(reloaded)).toEqual(SMALL);
+      await expectClose(
+        reloaded.predict(input()) as tf.Tensor,
+        model.predict(input()) as tf.Tensor,
+        TOLERANCE.exact,
+        'HTTP round trip',
+      );
+      reloaded.dispose();
+    } finally {
+      server.close();
+      model.dispose();
+    }
+  });
+
   it('says what is wrong with a folder that holds no model', async () => {
     const dir = tempDir();
     await expect(tfl.loadLayersModel(nodeFileSystem(dir))).rejects.toThrow(FileFormatError);
