@@ -101,7 +101,9 @@ describe('nodeFileSystem', () => {
         const form = await new Response(Buffer.concat(chunks), {
           headers: { 'content-type': req.headers['content-type'] ?? '' },
         }).formData();
-        for (const [name, value] of form)
+        const entries: [string, FormDataEntryValue][] = [];
+        form.forEach((value, name) => entries.push([name, value]));
+        for (const [name, value] of entries)
           files.set(name, new Uint8Array(await (value as Blob).arrayBuffer()));
         return void res.writeHead(200).end('{}');
       }
