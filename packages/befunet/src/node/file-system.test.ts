@@ -102,7 +102,9 @@ describe('nodeFileSystem', () => {
           headers: { 'content-type': req.headers['content-type'] ?? '' },
         }).formData();
         const entries: [string, FormDataEntryValue][] = [];
-        form.forEach((value, name) => entries.push([name, value]));
+        form.forEach((value, name) => {
+          entries.push([name, value]);
+        });
         for (const [name, value] of entries)
           files.set(name, new Uint8Array(await (value as Blob).arrayBuffer()));
         return void res.writeHead(200).end('{}');

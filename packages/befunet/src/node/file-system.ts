@@ -62,7 +62,7 @@ export function nodeFileSystem(dir: string): tf.io.IOHandler {
         format?: string;
         generatedBy?: string;
         convertedBy?: string | null;
-        userDefinedMetadata?: { [key: string]: {} };
+        userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
       };
       try {
         json = JSON.parse(await readFile(path, 'utf8'));
