@@ -14,11 +14,13 @@ export {
   WeightLoadError,
 } from './errors.js';
 export { gelu } from './gelu.js';
+export { inflateRaw } from './pth/inflate.js';
 export {
   isTorchCheckpoint,
   readTorchCheckpoint,
   type TorchCheckpointOptions,
 } from './pth/torch-checkpoint.js';
+export { crc32, ZipArchive } from './pth/zip.js';
 export { relativePositionIndex } from './relative-position.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
