@@ -9,6 +9,7 @@
  * When neither yields an adapter, a WebGpuUnavailableError says what to install.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import '../register-gradients.js';
 import { WebGpuUnavailableError } from '../errors.js';
 
 export type WebGpuPath = 'vulkan' | 'opengl';
