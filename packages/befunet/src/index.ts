@@ -14,6 +14,12 @@ export { type SyntheticOptions, type SyntheticSample, syntheticSample } from './
 export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js';
 export { Decoder, type DecoderArgs, type DecoderTaps } from './decoder/decoder.js';
 export { upsampleBilinear } from './decoder/upsample.js';
+export { type Conv2dGeometry, conv2dBackpropFilterNhwc } from './kernels/cpu-conv2d-backprop-filter.js';
+export {
+  type DepthwiseGeometry,
+  depthwiseBackpropFilterNhwc,
+} from './kernels/cpu-depthwise-backprop-filter.js';
+export { registerFastCpuKernels, restoreCpuKernels } from './kernels/cpu-kernels.js';
 export { GroupNorm, type GroupNormArgs, groupNorm } from './layers/group-norm.js';
 export { PositionNorm, type PositionNormArgs } from './layers/position-norm.js';
 export { befunetConfigOf, createBefunet, tapModel } from './model/befunet.js';

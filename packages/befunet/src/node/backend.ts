@@ -9,6 +9,7 @@
 import { ConfigError } from '@befunet/common';
 import { initNodeWebGpu, type NodeWebGpu } from '@befunet/common/node';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerFastCpuKernels } from '../kernels/cpu-kernels.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'cpu';
 
@@ -43,5 +44,10 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
   }
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) throw new ConfigError('the cpu backend could not be initialised');
-  return { name: 'cpu', description: 'cpu (TF.js JavaScript kernels)', dispose: () => {} };
+  registerFastCpuKernels();
+  return {
+    name: 'cpu',
+    description: 'cpu (TF.js JavaScript kernels, with faster conv filter gradients)',
+    dispose: () => {},
+  };
 }

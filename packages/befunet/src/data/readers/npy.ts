@@ -22,7 +22,15 @@ export type NpyDType =
   | 'float32'
   | 'float64';
 
-export type NpyData = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+export type NpyData =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
 
 /** One array, in C (row-major) order. */
 export interface NpyArray {
@@ -102,9 +110,16 @@ export function readNpy(bytes: Uint8Array, source = '<npy>'): NpyArray {
   const dataStart = start + headerLength;
   const needed = count * ITEM_SIZE[dtype];
   if (!Number.isSafeInteger(needed) || dataStart + needed > bytes.length) {
-    fail(`shape (${shape.join(', ')}) of ${dtype} needs ${needed} data bytes but only ${bytes.length - dataStart} remain`);
+    fail(
+      `shape (${shape.join(', ')}) of ${dtype} needs ${needed} data bytes but only ${bytes.length - dataStart} remain`,
+    );
   }
-  const data = decodeValues(new DataView(bytes.buffer, bytes.byteOffset + dataStart, needed), dtype, count, littleEndian);
+  const data = decodeValues(
+    new DataView(bytes.buffer, bytes.byteOffset + dataStart, needed),
+    dtype,
+    count,
+    littleEndian,
+  );
   return { dtype, shape, data: fortran && shape.length > 1 ? fortranToC(data, shape) : data };
 }
 
@@ -112,8 +127,10 @@ export function readNpy(bytes: Uint8Array, source = '<npy>'): NpyArray {
 export function encodeNpy(array: NpyArray): Uint8Array {
   const { dtype, shape, data } = array;
   const count = shape.reduce((n, d) => n * d, 1);
-  if (!(dtype in ITEM_SIZE) || dtype === 'float16') throw new ConfigError(`encodeNpy: cannot write dtype ${dtype}`);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ConfigError(`encodeNpy: invalid shape [${shape}]`);
+  if (!(dtype in ITEM_SIZE) || dtype === 'float16')
+    throw new ConfigError(`encodeNpy: cannot write dtype ${dtype}`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0))
+    throw new ConfigError(`encodeNpy: invalid shape [${shape}]`);
   if (data.length !== count) {
     throw new ConfigError(`encodeNpy: data has ${data.length} values, shape [${shape}] needs ${count}`);
   }

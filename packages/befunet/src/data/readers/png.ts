@@ -36,7 +36,13 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Samples per pixel of each colour type. */
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** Allowed bit depths of each colour type (PNG spec, table 11.1). */
-const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const DEPTHS: Record<number, number[]> = {
+  0: [1, 2, 4, 8, 16],
+  2: [8, 16],
+  3: [1, 2, 4, 8],
+  4: [8, 16],
+  6: [8, 16],
+};
 /** The largest image decoded: 2^28 pixels (16384 x 16384), which bounds the allocation. */
 export const PNG_MAX_PIXELS = 2 ** 28;
 
@@ -78,13 +84,17 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
         const d = new DataView(data.buffer, data.byteOffset, 13);
         const width = d.getUint32(0);
         const height = d.getUint32(4);
-        const [bitDepth, colorType, compression, filter, interlace] = data.subarray(8, 13) as unknown as number[];
+        const [bitDepth, colorType, compression, filter, interlace] = data.subarray(
+          8,
+          13,
+        ) as unknown as number[];
         if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
           fail(`invalid size ${width}x${height}`);
         }
         if (width * height > PNG_MAX_PIXELS) fail(`${width}x${height} exceeds ${PNG_MAX_PIXELS} pixels`);
         if (!(colorType! in DEPTHS)) fail(`invalid colour type ${colorType}`);
-        if (!DEPTHS[colorType!]!.includes(bitDepth!)) fail(`bit depth ${bitDepth} invalid for colour type ${colorType}`);
+        if (!DEPTHS[colorType!]!.includes(bitDepth!))
+          fail(`bit depth ${bitDepth} invalid for colour type ${colorType}`);
         if (compression !== 0) fail(`unknown compression method ${compression}`);
         if (filter !== 0) fail(`unknown filter method ${filter}`);
         if (interlace === 1) fail('Adam7 interlaced images are not supported');
@@ -121,13 +131,15 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
   const raw = zlibDecompress(stream, height * (rowBytes + 1), source);
   const pixels = unfilter(raw, height, rowBytes, Math.max(1, bitsPerPixel >> 3), fail);
 
-  if (colorType === 3) return expandPalette(pixels, width, height, bitDepth, rowBytes, palette!, paletteAlpha, fail);
+  if (colorType === 3)
+    return expandPalette(pixels, width, height, bitDepth, rowBytes, palette!, paletteAlpha, fail);
   const channels = samples as 1 | 2 | 3 | 4;
   if (bitDepth === 16) {
     const data = new Uint16Array(width * height * samples);
     for (let y = 0, o = 0; y < height; y++) {
       const row = y * rowBytes;
-      for (let x = 0; x < width * samples; x++) data[o++] = (pixels[row + 2 * x]! << 8) | pixels[row + 2 * x + 1]!;
+      for (let x = 0; x < width * samples; x++)
+        data[o++] = (pixels[row + 2 * x]! << 8) | pixels[row + 2 * x + 1]!;
     }
     return { width, height, channels, bitDepth: 16, data };
   }
@@ -147,7 +159,8 @@ export function encodePng(image: PngInput): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new ConfigError(`encodePng: width and height must be positive integers, got ${width}x${height}`);
   }
-  if (![1, 2, 3, 4].includes(channels)) throw new ConfigError(`encodePng: channels must be 1..4, got ${channels}`);
+  if (![1, 2, 3, 4].includes(channels))
+    throw new ConfigError(`encodePng: channels must be 1..4, got ${channels}`);
   if (!(data instanceof Uint8Array) && !(data instanceof Uint16Array)) {
     throw new ConfigError('encodePng: data must be a Uint8Array (8-bit) or a Uint16Array (16-bit)');
   }
@@ -259,7 +272,8 @@ function expandPalette(
   fail: (problem: string) => never,
 ): PngImage {
   const entries = palette.length / 3;
-  if (alpha && alpha.length > entries) fail(`tRNS has ${alpha.length} entries but the palette only ${entries}`);
+  if (alpha && alpha.length > entries)
+    fail(`tRNS has ${alpha.length} entries but the palette only ${entries}`);
   const channels = alpha ? 4 : 3;
   const data = new Uint8Array(width * height * channels);
   for (let y = 0, o = 0; y < height; y++) {

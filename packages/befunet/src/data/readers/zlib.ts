@@ -68,7 +68,9 @@ export function isGzip(bytes: Uint8Array): boolean {
 /**
  * Decompresses a single-member gzip file: header with its optional fields (FEXTRA, FNAME,
  * FCOMMENT, FHCRC), DEFLATE body, then CRC-32 and ISIZE checked. Members larger than 4 GiB and
- * multi-member files (concatenated gzip streams) are rejected.
+ * multi-member files (concatenated gzip streams) are not supported: the trailer is read from the
+ * end of the file, so they fail the size or CRC check, except a repeat of identical members,
+ * which reads as one (inflateRaw does not report where the DEFLATE stream ends).
  */
 export function gunzip(bytes: Uint8Array, source = '<gzip>'): Uint8Array {
   const fail = (problem: string): never => {
@@ -112,7 +114,9 @@ export function gunzip(bytes: Uint8Array, source = '<gzip>'): Uint8Array {
   const out = inflateRaw(bytes.subarray(pos, bytes.length - 8), size, source);
   const actual = crc32(out);
   if (actual !== storedCrc) {
-    fail(`CRC-32 mismatch (stored ${hex(storedCrc)}, computed ${hex(actual)}); multi-member files are not supported`);
+    fail(
+      `CRC-32 mismatch (stored ${hex(storedCrc)}, computed ${hex(actual)}); multi-member files are not supported`,
+    );
   }
   return out;
 }
@@ -135,10 +139,12 @@ const LENGTH_BASE = [
 ];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
 const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073,
-  4097, 6145, 8193, 12289, 16385, 24577,
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
+  6145, 8193, 12289, 16385, 24577,
 ];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+const DIST_EXTRA = [
+  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+];
 const WINDOW = 32768;
 const HASH_BITS = 15;
 const MAX_CHAIN = 32;
