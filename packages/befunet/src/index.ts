@@ -10,6 +10,7 @@ export * as lcaf from '@befunet/lcaf';
 export * as losses from '@befunet/losses';
 export * as pdc from '@befunet/pdc';
 export * as swin from '@befunet/swin';
+export * from './data/readers/index.js';
 export { type SyntheticOptions, type SyntheticSample, syntheticSample } from './data/synthetic.js';
 export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js';
 export { Decoder, type DecoderArgs, type DecoderTaps } from './decoder/decoder.js';

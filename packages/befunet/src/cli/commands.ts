@@ -28,7 +28,7 @@ export const COMMANDS: Record<string, Command> = {
       'the main job: train the tiny preset on synthetic images, evaluate Dice/HD95, save model + metrics',
     options: {
       ...backendOption,
-      steps: { type: 'string', default: '200', description: 'training steps' },
+      steps: { type: 'string', default: '400', description: 'training steps' },
       batch: { type: 'string', default: '4', description: 'images per step' },
       size: { type: 'string', default: '32', description: 'image side in pixels (multiple of 32)' },
       lr: { type: 'string', default: '0.005', description: 'Adam learning rate' },

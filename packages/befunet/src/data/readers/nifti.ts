@@ -212,10 +212,11 @@ export function quaternToAffine(
     [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
     [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
   ];
+  // `+ 0` turns the -0 of sign flips into 0.
   return [
-    [r[0]![0]! * dx, r[0]![1]! * dy, r[0]![2]! * dz, qx],
-    [r[1]![0]! * dx, r[1]![1]! * dy, r[1]![2]! * dz, qy],
-    [r[2]![0]! * dx, r[2]![1]! * dy, r[2]![2]! * dz, qz],
+    [r[0]![0]! * dx + 0, r[0]![1]! * dy + 0, r[0]![2]! * dz + 0, qx + 0],
+    [r[1]![0]! * dx + 0, r[1]![1]! * dy + 0, r[1]![2]! * dz + 0, qy + 0],
+    [r[2]![0]! * dx + 0, r[2]![1]! * dy + 0, r[2]![2]! * dz + 0, qz + 0],
     [0, 0, 0, 1],
   ];
 }
@@ -278,8 +279,14 @@ export function encodeNifti(volume: NiftiOutput, headerFrom?: NiftiHeader): Uint
     out.set(descrip, 148);
     v.setInt16(252, headerFrom.qformCode, true);
     v.setInt16(254, headerFrom.sformCode, true);
-    [...headerFrom.quatern, ...headerFrom.qoffset].forEach((x, k) => v.setFloat32(256 + 4 * k, x, true));
-    headerFrom.srow.forEach((row, r) => row.forEach((x, c) => v.setFloat32(280 + 16 * r + 4 * c, x, true)));
+    [...headerFrom.quatern, ...headerFrom.qoffset].forEach((x, k) => {
+      v.setFloat32(256 + 4 * k, x, true);
+    });
+    headerFrom.srow.forEach((row, r) => {
+      row.forEach((x, c) => {
+        v.setFloat32(280 + 16 * r + 4 * c, x, true);
+      });
+    });
   } else {
     // No geometry given: unit voxels, the sform the identity with scanner-anat code 1.
     v.setInt16(254, 1, true);

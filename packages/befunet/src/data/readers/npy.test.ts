@@ -24,7 +24,9 @@ function packed(
 ): Uint8Array {
   const out = new Uint8Array(values.length * size);
   const view = new DataView(out.buffer);
-  values.forEach((x, i) => set(view, i * size, x as never));
+  values.forEach((x, i) => {
+    set(view, i * size, x as never);
+  });
   return out;
 }
 

@@ -62,6 +62,28 @@ const label = npyBytes(
   Uint8Array.from([0, 1, 8, 3]),
 );
 
+/** Runs `read` on `good` with every byte replaced by each of `values`: it may succeed or throw FileFormatError. */
+function everyByteCorruption(
+  good: Uint8Array,
+  read: (b: Uint8Array) => unknown,
+  values = [0x00, 0x7f, 0xff],
+) {
+  let failures = 0;
+  for (let at = 0; at < good.length; at++) {
+    for (const value of values) {
+      const bad = good.slice();
+      bad[at] = value;
+      try {
+        read(bad);
+      } catch (e) {
+        if (!(e instanceof FileFormatError)) throw new Error(`byte ${at} = ${value}: ${String(e)}`);
+        failures++;
+      }
+    }
+  }
+  return failures;
+}
+
 describe('readNpz', () => {
   for (const method of ['stored', 'deflate'] as const) {
     it(`reads ${method} members keyed without .npy (a Synapse slice: image + label)`, () => {
@@ -110,5 +132,15 @@ describe('readNpz', () => {
     const truncatedMember = zip([['image.npy', image.subarray(0, image.length - 4), 'deflate']]);
     expect(() => readNpz(truncatedMember, 's.npz')).toThrow(/image\.npy: npy: shape \(2, 2\)/);
     expect(() => readNpz(new Uint8Array(10), 's.npz')).toThrow(FileFormatError);
+  });
+
+  it('turns any single corrupted byte into a FileFormatError (or arrays), never another error', () => {
+    for (const method of ['stored', 'deflate'] as const) {
+      const file = zip([
+        ['image.npy', image, method],
+        ['label.npy', label, method],
+      ]);
+      expect(everyByteCorruption(file, (b) => readNpz(b), [0x00, 0xff])).toBeGreaterThan(0);
+    }
   });
 });

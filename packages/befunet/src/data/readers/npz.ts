@@ -3,8 +3,7 @@
  * or DEFLATE, CRC-32 checked. The official Synapse training slices are `.npz` files holding
  * `image` and `label`.
  */
-import { FileFormatError } from '@befunet/common';
-import { ZipArchive } from './common-shim.js';
+import { FileFormatError, ZipArchive } from '@befunet/common';
 import { type NpyArray, readNpy } from './npy.js';
 
 /**

@@ -193,10 +193,146 @@ describe('decodePng: colour types and bit depths', () => {
     expect(Array.from(image.data)).toEqual([10, 20, 30, 128, 40, 50, 60, 255]);
   });
 
+  it('turns a tRNS colour key of grey (1-bit and 16-bit) and RGB images into an alpha channel', () => {
+    const mask = decodePng(png(3, 1, 1, 0, [[0, 0b10100000]], [chunk('tRNS', [0, 0])]));
+    expect(mask.channels).toBe(2);
+    expect(Array.from(mask.data)).toEqual([255, 255, 0, 0, 255, 255]);
+    const grey16 = decodePng(png(2, 1, 16, 0, [[0, 0x12, 0x34, 0, 1]], [chunk('tRNS', [0x12, 0x34])]));
+    expect(grey16.bitDepth).toBe(16);
+    expect(Array.from(grey16.data)).toEqual([0x1234, 0, 1, 0xffff]);
+    const rgb = decodePng(png(2, 1, 8, 2, [[0, 1, 2, 3, 1, 2, 4]], [chunk('tRNS', [0, 1, 0, 2, 0, 3])]));
+    expect(rgb.channels).toBe(4);
+    expect(Array.from(rgb.data)).toEqual([1, 2, 3, 0, 1, 2, 4, 255]);
+    expectFormatError(
+      () => decodePng(png(1, 1, 8, 2, [[0, 1, 2, 3]], [chunk('tRNS', [0, 1])])),
+      /tRNS has 2 bytes/,
+    );
+  });
+
   it('skips ancillary chunks', () => {
     const text = chunk('tEXt', Array.from(Buffer.from('Comment\0hello')));
     const image = decodePng(png(1, 1, 8, 0, [[0, 42]], [text]));
     expect(Array.from(image.data)).toEqual([42]);
+  });
+});
+
+/**
+ * The scanlines of an Adam7-interlaced image, written from the spec: each of the seven passes is
+ * a sub-image (empty ones skipped) whose rows pack `bitDepth`-bit samples MSB first. `up` filters
+ * every row of a pass with Up (the row above inside the same pass; zeros for its first row).
+ */
+function adam7Rows(
+  width: number,
+  height: number,
+  bitDepth: number,
+  samplesAt: (x: number, y: number) => number[],
+  up = false,
+): number[][] {
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
+  const rows: number[][] = [];
+  for (const [x0, y0, dx, dy] of passes as [number, number, number, number][]) {
+    let previous: number[] | undefined;
+    for (let y = y0; y < height; y += dy) {
+      const bits: number[] = [];
+      for (let x = x0; x < width; x += dx) {
+        for (const v of samplesAt(x, y)) for (let b = bitDepth - 1; b >= 0; b--) bits.push((v >> b) & 1);
+      }
+      if (bits.length === 0) break;
+      const bytes: number[] = [];
+      for (let i = 0; i < bits.length; i += 8) {
+        let byte = 0;
+        for (let b = 0; b < 8; b++) byte = (byte << 1) | (bits[i + b] ?? 0);
+        bytes.push(byte);
+      }
+      rows.push(up ? [2, ...bytes.map((v, i) => (v - (previous?.[i] ?? 0)) & 0xff)] : [0, ...bytes]);
+      previous = bytes;
+    }
+  }
+  return rows;
+}
+
+function interlacedPng(
+  width: number,
+  height: number,
+  bitDepth: number,
+  colorType: number,
+  rows: number[][],
+  extra: Buffer[] = [],
+) {
+  const idat = zlib.deflateSync(Buffer.from(rows.flat()));
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from(SIG),
+      ihdr(width, height, bitDepth, colorType, 1),
+      ...extra,
+      chunk('IDAT', idat),
+      chunk('IEND', []),
+    ]),
+  );
+}
+
+describe('decodePng: Adam7 interlacing', () => {
+  it('reassembles 8-bit grey with every pass Up-filtered (9x10: all seven passes)', () => {
+    const value = (x: number, y: number) => (x * 17 + y * 31) % 256;
+    const image = decodePng(
+      interlacedPng(
+        9,
+        10,
+        8,
+        0,
+        adam7Rows(9, 10, 8, (x, y) => [value(x, y)], true),
+      ),
+    );
+    const expected = Array.from({ length: 90 }, (_, i) => value(i % 9, Math.floor(i / 9)));
+    expect(image).toMatchObject({ width: 9, height: 10, channels: 1, bitDepth: 8 });
+    expect(Array.from(image.data)).toEqual(expected);
+  });
+
+  it('reassembles 16-bit RGB', () => {
+    const rgb = (x: number, y: number) => [x * 1000 + y, 65535 - x, y * 4097];
+    const image = decodePng(interlacedPng(5, 3, 16, 2, adam7Rows(5, 3, 16, rgb)));
+    const expected: number[] = [];
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 5; x++) expected.push(...rgb(x, y));
+    expect(image.bitDepth).toBe(16);
+    expect(Array.from(image.data)).toEqual(expected);
+  });
+
+  it('reassembles a 3x3 1-bit mask (empty passes skipped) and a 2-bit palette image', () => {
+    const bit = (x: number, y: number) => (x + y) % 2;
+    const mask = decodePng(
+      interlacedPng(
+        3,
+        3,
+        1,
+        0,
+        adam7Rows(3, 3, 1, (x, y) => [bit(x, y)]),
+      ),
+    );
+    expect(Array.from(mask.data)).toEqual([0, 255, 0, 255, 0, 255, 0, 255, 0]);
+    const plte = chunk('PLTE', [0, 0, 0, 10, 10, 10, 20, 20, 20, 30, 30, 30]);
+    const index = (x: number, y: number) => (x * 3 + y) % 4;
+    const image = decodePng(
+      interlacedPng(
+        4,
+        4,
+        2,
+        3,
+        adam7Rows(4, 4, 2, (x, y) => [index(x, y)]),
+        [plte],
+      ),
+    );
+    const expected: number[] = [];
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 4; x++) expected.push(...new Array(3).fill(10 * index(x, y)));
+    expect(Array.from(image.data)).toEqual(expected);
   });
 });
 
@@ -267,6 +403,28 @@ describe('encodePng', () => {
   });
 });
 
+/** Runs `read` on `good` with every byte replaced by each of `values`: it may succeed or throw FileFormatError. */
+function everyByteCorruption(
+  good: Uint8Array,
+  read: (b: Uint8Array) => unknown,
+  values = [0x00, 0x7f, 0xff],
+) {
+  let failures = 0;
+  for (let at = 0; at < good.length; at++) {
+    for (const value of values) {
+      const bad = good.slice();
+      bad[at] = value;
+      try {
+        read(bad);
+      } catch (e) {
+        if (!(e instanceof FileFormatError)) throw new Error(`byte ${at} = ${value}: ${String(e)}`);
+        failures++;
+      }
+    }
+  }
+  return failures;
+}
+
 describe('decodePng: corrupt files', () => {
   const good = png(3, 2, 8, 0, [
     [0, 1, 2, 3],
@@ -309,17 +467,38 @@ describe('decodePng: corrupt files', () => {
     const interlaced = new Uint8Array(
       Buffer.concat([
         Buffer.from(SIG),
-        ihdr(1, 1, 8, 0, 1),
+        ihdr(1, 1, 8, 0, 2),
         chunk('IDAT', zlib.deflateSync(Buffer.from([0, 0]))),
         chunk('IEND', []),
       ]),
     );
-    expectFormatError(() => decodePng(interlaced), /interlaced/);
+    expectFormatError(() => decodePng(interlaced), /interlace method 2/);
+    // An interlaced 2x2 image has passes 1, 6 and 7: 2 + 2 + 3 bytes, not 2 x 3.
+    expectFormatError(
+      () =>
+        decodePng(
+          interlacedPng(2, 2, 8, 0, [
+            [0, 1, 2],
+            [0, 3, 4],
+          ]),
+        ),
+      /not the declared 7/,
+    );
     const huge = new Uint8Array(
       Buffer.concat([Buffer.from(SIG), ihdr(1 << 20, 1 << 20, 8, 0), chunk('IEND', [])]),
     );
     expectFormatError(() => decodePng(huge), /exceeds/);
     const noIdat = new Uint8Array(Buffer.concat([Buffer.from(SIG), ihdr(1, 1, 8, 0), chunk('IEND', [])]));
     expectFormatError(() => decodePng(noIdat), /no IDAT/);
+  });
+
+  it('turns any single corrupted byte into a FileFormatError (or a valid image), never another error', () => {
+    const file = encodePng({
+      width: 5,
+      height: 4,
+      channels: 4,
+      data: new Uint8Array(80).map((_, i) => i * 3),
+    });
+    expect(everyByteCorruption(file, (b) => decodePng(b))).toBeGreaterThan(file.length);
   });
 });

@@ -2,15 +2,15 @@
  * PNG (ISO/IEC 15948, W3C PNG 2nd edition) decoding and encoding over Uint8Array, without DOM or
  * Node APIs, for image/mask datasets (ISIC style) and overlay output.
  *
- * Decoding: non-interlaced images of every colour type (grey, grey+alpha, RGB, RGBA, palette)
- * and bit depth (1, 2, 4, 8, 16), the five scanline filters, CRC-32 of every chunk checked.
+ * Decoding: images of every colour type (grey, grey+alpha, RGB, RGBA, palette)
+ * and bit depth (1, 2, 4, 8, 16), the five scanline filters, Adam7 interlacing, CRC-32 of every
+ * chunk checked.
  * Grey below 8 bits is scaled to 0..255 (a 1-bit mask becomes 0/255); palette images become RGB,
- * or RGBA when a tRNS chunk gives the palette alpha. The tRNS colour key of grey/RGB images and
- * ancillary chunks (gamma, ICC, text) are ignored.
+ * or RGBA when a tRNS chunk gives the palette alpha; grey and RGB images with a tRNS colour key
+ * gain an alpha channel. Other ancillary chunks (gamma, ICC, text) are ignored.
  * Encoding: 8- or 16-bit grey, grey+alpha, RGB or RGBA, filter type 0, LZ77 + fixed Huffman.
  */
-import { ConfigError, FileFormatError } from '@befunet/common';
-import { crc32 } from './common-shim.js';
+import { ConfigError, crc32, FileFormatError } from '@befunet/common';
 import { zlibCompress, zlibDecompress } from './zlib.js';
 
 /** A decoded image: row-major, channels interleaved (HWC). */
@@ -59,7 +59,9 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
   if (!isPng(bytes)) fail('missing PNG signature');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
-  let header: { width: number; height: number; bitDepth: number; colorType: number } | undefined;
+  let header:
+    | { width: number; height: number; bitDepth: number; colorType: number; interlaced: boolean }
+    | undefined;
   let palette: Uint8Array | undefined;
   let paletteAlpha: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
@@ -97,9 +99,8 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
           fail(`bit depth ${bitDepth} invalid for colour type ${colorType}`);
         if (compression !== 0) fail(`unknown compression method ${compression}`);
         if (filter !== 0) fail(`unknown filter method ${filter}`);
-        if (interlace === 1) fail('Adam7 interlaced images are not supported');
-        if (interlace !== 0) fail(`unknown interlace method ${interlace}`);
-        header = { width, height, bitDepth: bitDepth!, colorType: colorType! };
+        if (interlace !== 0 && interlace !== 1) fail(`unknown interlace method ${interlace}`);
+        header = { width, height, bitDepth: bitDepth!, colorType: colorType!, interlaced: interlace === 1 };
         break;
       }
       case 'PLTE':
@@ -126,13 +127,114 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
 
   const samples = SAMPLES[colorType]!;
   const bitsPerPixel = samples * bitDepth;
-  const rowBytes = Math.ceil((width * bitsPerPixel) / 8);
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  const rowBytesOf = (w: number) => Math.ceil((w * bitsPerPixel) / 8);
   const stream = concat(idat);
-  const raw = zlibDecompress(stream, height * (rowBytes + 1), source);
-  const pixels = unfilter(raw, height, rowBytes, Math.max(1, bitsPerPixel >> 3), fail);
+  const format: Format = { bitDepth, colorType, samples, palette, paletteAlpha, fail };
+  if (!header!.interlaced) {
+    const rowBytes = rowBytesOf(width);
+    const raw = zlibDecompress(stream, height * (rowBytes + 1), source);
+    const image = toImage(unfilter(raw, height, rowBytes, bpp, fail), width, height, rowBytes, format);
+    return withColorKey(image, colorType, bitDepth, paletteAlpha, fail);
+  }
+  // Adam7: seven sub-images, each filtered on its own, stored one after the other.
+  const passes = ADAM7.map(([x0, y0, dx, dy]) => {
+    const w = Math.max(0, Math.ceil((width - x0) / dx));
+    const h = Math.max(0, Math.ceil((height - y0) / dy));
+    return { x0, y0, dx, dy, w, h, rowBytes: rowBytesOf(w) };
+  }).filter((p) => p.w > 0 && p.h > 0);
+  const raw = zlibDecompress(
+    stream,
+    passes.reduce((n, p) => n + p.h * (p.rowBytes + 1), 0),
+    source,
+  );
+  let out: PngImage | undefined;
+  let offset = 0;
+  for (const p of passes) {
+    const size = p.h * (p.rowBytes + 1);
+    const pixels = unfilter(raw.subarray(offset, offset + size), p.h, p.rowBytes, bpp, fail);
+    offset += size;
+    const sub = toImage(pixels, p.w, p.h, p.rowBytes, format);
+    const c = sub.channels;
+    out ??= {
+      ...sub,
+      width,
+      height,
+      data: sub.bitDepth === 16 ? new Uint16Array(width * height * c) : new Uint8Array(width * height * c),
+    };
+    for (let y = 0; y < p.h; y++) {
+      for (let x = 0; x < p.w; x++) {
+        const to = ((p.y0 + y * p.dy) * width + p.x0 + x * p.dx) * c;
+        for (let k = 0; k < c; k++) out.data[to + k] = sub.data[(y * p.w + x) * c + k]!;
+      }
+    }
+  }
+  return withColorKey(out!, colorType, bitDepth, paletteAlpha, fail);
+}
 
-  if (colorType === 3)
-    return expandPalette(pixels, width, height, bitDepth, rowBytes, palette!, paletteAlpha, fail);
+/**
+ * Grey and RGB images with a tRNS chunk (a single transparent colour) gain an alpha channel:
+ * 0 where the pixel equals that colour, fully opaque elsewhere.
+ */
+function withColorKey(
+  image: PngImage,
+  colorType: number,
+  bitDepth: number,
+  trns: Uint8Array | undefined,
+  fail: (problem: string) => never,
+): PngImage {
+  if (!trns || (colorType !== 0 && colorType !== 2)) return image;
+  const samples = colorType === 0 ? 1 : 3;
+  if (trns.length !== 2 * samples) fail(`tRNS has ${trns.length} bytes, expected ${2 * samples}`);
+  const mask = bitDepth === 16 ? 0xffff : (1 << bitDepth) - 1;
+  // Sub-byte grey was scaled to 0..255, so the key is scaled the same way.
+  const scale = bitDepth < 8 ? 255 / mask : 1;
+  const key = Array.from(
+    { length: samples },
+    (_, k) => (((trns[2 * k]! << 8) | trns[2 * k + 1]!) & mask) * scale,
+  );
+  const opaque = image.bitDepth === 16 ? 0xffff : 0xff;
+  const pixels = image.width * image.height;
+  const data =
+    image.bitDepth === 16 ? new Uint16Array(pixels * (samples + 1)) : new Uint8Array(pixels * (samples + 1));
+  for (let i = 0; i < pixels; i++) {
+    let match = true;
+    for (let k = 0; k < samples; k++) {
+      const v = image.data[i * samples + k]!;
+      data[i * (samples + 1) + k] = v;
+      if (v !== key[k]) match = false;
+    }
+    data[i * (samples + 1) + samples] = match ? 0 : opaque;
+  }
+  return { ...image, channels: (samples + 1) as 2 | 4, data };
+}
+
+/** Adam7 passes: first column, first row, column step, row step (PNG spec, section 8.2). */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+interface Format {
+  bitDepth: number;
+  colorType: number;
+  samples: number;
+  palette: Uint8Array | undefined;
+  paletteAlpha: Uint8Array | undefined;
+  fail: (problem: string) => never;
+}
+
+/** Unfiltered rows -> samples: 16-bit joined, sub-byte grey scaled to 0..255, palette expanded. */
+function toImage(pixels: Uint8Array, width: number, height: number, rowBytes: number, f: Format): PngImage {
+  const { bitDepth, samples } = f;
+  if (f.colorType === 3) {
+    return expandPalette(pixels, width, height, bitDepth, rowBytes, f.palette!, f.paletteAlpha, f.fail);
+  }
   const channels = samples as 1 | 2 | 3 | 4;
   if (bitDepth === 16) {
     const data = new Uint16Array(width * height * samples);

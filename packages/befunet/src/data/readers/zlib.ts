@@ -8,8 +8,7 @@
  * (hash chains over a 32 KiB window) emitting one fixed-Huffman block: far from zlib's ratio on
  * photographs, but label masks and overlays shrink well and any inflater reads it.
  */
-import { FileFormatError } from '@befunet/common';
-import { crc32, inflateRaw } from './common-shim.js';
+import { crc32, FileFormatError, inflateRaw } from '@befunet/common';
 
 /** Adler-32 checksum (RFC 1950, section 8) of `data`. */
 export function adler32(data: Uint8Array): number {

@@ -1,0 +1,19 @@
+/** File readers and writers for datasets and inference, pure TypeScript over Uint8Array. */
+export {
+  type Affine,
+  encodeNifti,
+  type NiftiDType,
+  type NiftiHeader,
+  type NiftiOutput,
+  type NiftiSlice,
+  type NiftiVolume,
+  quaternToAffine,
+  readNifti,
+  readNiftiHeader,
+  sliceAxial,
+  windowIntensity,
+} from './nifti.js';
+export { encodeNpy, isNpy, type NpyArray, type NpyData, type NpyDType, readNpy } from './npy.js';
+export { readNpz } from './npz.js';
+export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';
+export { adler32, deflateFixed, gunzip, gzip, isGzip, zlibCompress, zlibDecompress } from './zlib.js';
