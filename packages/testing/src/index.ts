@@ -1,4 +1,5 @@
 export { runOnBackend } from './backends.ts';
+export { everyByteCorruption } from './corruption.ts';
 export { expectError } from './errors.ts';
 export { fixturePath, fixturesDir, fixtureTensor, loadFixture, nchwToNhwc } from './fixtures.ts';
 export { expectNoLeak } from './leaks.ts';

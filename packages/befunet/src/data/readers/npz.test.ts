@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import { FileFormatError } from '@befunet/common';
+import { everyByteCorruption } from '@befunet/testing';
 import { describe, expect, it } from 'vitest';
 import { readNpz } from './npz.js';
 
@@ -61,28 +62,6 @@ const label = npyBytes(
   "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }",
   Uint8Array.from([0, 1, 8, 3]),
 );
-
-/** Runs `read` on `good` with every byte replaced by each of `values`: it may succeed or throw FileFormatError. */
-function everyByteCorruption(
-  good: Uint8Array,
-  read: (b: Uint8Array) => unknown,
-  values = [0x00, 0x7f, 0xff],
-) {
-  let failures = 0;
-  for (let at = 0; at < good.length; at++) {
-    for (const value of values) {
-      const bad = good.slice();
-      bad[at] = value;
-      try {
-        read(bad);
-      } catch (e) {
-        if (!(e instanceof FileFormatError)) throw new Error(`byte ${at} = ${value}: ${String(e)}`);
-        failures++;
-      }
-    }
-  }
-  return failures;
-}
 
 describe('readNpz', () => {
   for (const method of ['stored', 'deflate'] as const) {

@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import { ConfigError, FileFormatError } from '@befunet/common';
+import { everyByteCorruption } from '@befunet/testing';
 import { describe, expect, it } from 'vitest';
 import { decodePng, encodePng, isPng } from './png.js';
 
@@ -402,28 +403,6 @@ describe('encodePng', () => {
     );
   });
 });
-
-/** Runs `read` on `good` with every byte replaced by each of `values`: it may succeed or throw FileFormatError. */
-function everyByteCorruption(
-  good: Uint8Array,
-  read: (b: Uint8Array) => unknown,
-  values = [0x00, 0x7f, 0xff],
-) {
-  let failures = 0;
-  for (let at = 0; at < good.length; at++) {
-    for (const value of values) {
-      const bad = good.slice();
-      bad[at] = value;
-      try {
-        read(bad);
-      } catch (e) {
-        if (!(e instanceof FileFormatError)) throw new Error(`byte ${at} = ${value}: ${String(e)}`);
-        failures++;
-      }
-    }
-  }
-  return failures;
-}
 
 describe('decodePng: corrupt files', () => {
   const good = png(3, 2, 8, 0, [
