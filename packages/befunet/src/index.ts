@@ -47,6 +47,14 @@ export {
   type OfficialParameterCounts,
   officialParameterCounts,
 } from './model/report.js';
+export {
+  defaultFuzzTargets,
+  type FuzzOptions,
+  type FuzzStats,
+  type FuzzTarget,
+  formatFuzzTable,
+  fuzzReaders,
+} from './reliability/fuzz-readers.js';
 export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
 export { SeededRandom } from './util/random.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';
