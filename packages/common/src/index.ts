@@ -14,6 +14,7 @@ export {
   WeightLoadError,
 } from './errors.js';
 export { gelu } from './gelu.js';
+export { deflateFixed } from './pth/deflate.js';
 export { inflateRaw } from './pth/inflate.js';
 export {
   isTorchCheckpoint,

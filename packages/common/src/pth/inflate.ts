@@ -7,26 +7,13 @@
  * truncated or malformed, raises a FileFormatError. Work is linear in input bits plus output bytes.
  */
 import { FileFormatError } from '../errors.js';
+import { DIST_BASE, DIST_EXTRA, LENGTH_BASE, LENGTH_EXTRA } from './deflate-tables.js';
 
 /** The most a DEFLATE stream can expand: 258 bytes per (at best) 2-bit length/distance code. */
 export const MAX_DEFLATE_RATIO = 1032;
 
 const MAX_BITS = 15;
 
-/** Base lengths and extra bits of length symbols 257..285 (RFC 1951, section 3.2.5). */
-const LENGTH_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195,
-  227, 258,
-];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-/** Base distances and extra bits of distance symbols 0..29. */
-const DIST_BASE = [
-  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097,
-  6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA = [
-  0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
-];
 /** The order in which code-length code lengths are sent in a dynamic block header. */
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
