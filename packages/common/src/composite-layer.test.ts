@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { closeness, expectClose, runOnBackend, saveAndReload, TOLERANCE } from '../../testing/src/index.ts';
-import { CompositeLayer, type LayerArgs, withDefaultName } from './composite-layer.js';
+import { CompositeLayer, type LayerArgs, relativeWeightName, withDefaultName } from './composite-layer.js';
 
 /** y = proj(relu(hidden(x))) + x: two Dense children and one weight of its own. */
 class TwoDense extends CompositeLayer {
@@ -115,5 +115,17 @@ describe('withDefaultName', () => {
     const layer = tfl.layers.dense({ units: 2, ...withDefaultName({}, 'dense_block') });
     layer.apply(tfl.input({ shape: [3] }));
     expect(layer.weights[0]!.originalName).toMatch(/^dense_block_\d+\/kernel$/);
+  });
+});
+
+describe('relativeWeightName', () => {
+  it('names a weight relative to a layer built through apply() or by build()', () => {
+    const model = makeModel();
+    const block = model.getLayer('block_a');
+    expect(block.weights.map((w) => relativeWeightName(block, w))).toContain('hidden/kernel');
+    const direct = new TwoDense({ units: 2, name: 'direct' });
+    direct.build([null, 4]);
+    expect(direct.weights.map((w) => relativeWeightName(direct, w))).toContain('proj/bias');
+    model.dispose();
   });
 });

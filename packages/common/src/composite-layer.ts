@@ -58,6 +58,16 @@ function isShapeList(shape: Shape | Shape[]): shape is Shape[] {
 /** The base arguments of every layer (`name`, `trainable`, `inputShape`, ...), which tfjs-layers does not export. */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 
+/**
+ * The name of `weight` relative to `layer` (`attn/qkv/kernel`), whatever the layer is nested in and
+ * whether it was built through apply() (names scoped `layer/...`) or build() (names unscoped).
+ */
+export function relativeWeightName(layer: layers.Layer, weight: LayerVariable): string {
+  const parts = weight.originalName.split('/');
+  const at = parts.indexOf(layer.name);
+  return (at >= 0 ? parts.slice(at + 1) : parts).join('/');
+}
+
 const nameCounters = new Map<string, number>();
 
 /**

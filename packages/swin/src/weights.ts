@@ -9,7 +9,7 @@
  * by the layers and skipped. The state dict is any map of `{shape, values}` (the `tensors` of
  * `readSafetensors`, or a PyTorch `.pth` reader's output), so the format of the file does not matter.
  */
-import { WeightLoadError } from '@befunet/common';
+import { relativeWeightName, WeightLoadError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
@@ -82,13 +82,6 @@ export function torchKeyOf(
   const transform: Transform =
     last === 'kernel' ? (rank === 4 ? 'conv' : rank === 2 ? 'linear' : 'none') : 'none';
   return { key: [...parts, leaf].join('.'), transform };
-}
-
-/** The path of `w` relative to `layer` (`attn/qkv/kernel`), whatever the layer is nested in. */
-function relativePath(layer: tfl.layers.Layer, w: tfl.LayerVariable): string {
-  const parts = w.originalName.split('/');
-  const at = parts.indexOf(layer.name);
-  return (at >= 0 ? parts.slice(at + 1) : parts).join('/');
 }
 
 function torchShape(shape: readonly number[], t: Transform): number[] {
@@ -173,7 +166,7 @@ export function loadSwinWeights(
   const used = new Set<string>();
   for (const w of layer.weights) {
     const shape = w.shape as number[];
-    const { key: rel, transform } = torchKeyOf(relativePath(layer, w), shape.length, layout);
+    const { key: rel, transform } = torchKeyOf(relativeWeightName(layer, w), shape.length, layout);
     const key = keyMap(prefix + rel);
     const entry = stateDict.get(key);
     if (!entry) {
@@ -230,7 +223,11 @@ export async function exportSwinWeights(
   const keyMap = options.keyMap ?? ((k: string) => k);
   for (const w of layer.weights) {
     const shape = w.shape as number[];
-    const { key, transform } = torchKeyOf(relativePath(layer, w), shape.length, options.layout ?? 'timm');
+    const { key, transform } = torchKeyOf(
+      relativeWeightName(layer, w),
+      shape.length,
+      options.layout ?? 'timm',
+    );
     const values = (await w.read().data()) as Float32Array;
     out.set(keyMap((options.prefix ?? '') + key), {
       shape: torchShape(shape, transform),

@@ -7,20 +7,12 @@
  */
 
 import type { StateDict, WeightAssignment } from '@befunet/common';
-import { WeightLoadError } from '@befunet/common';
+import { relativeWeightName, WeightLoadError } from '@befunet/common';
 import type { Decoder } from '../decoder/decoder.js';
 
 /** Weight assignments for `decoder` from the official keys (`ConvUp_l`, `ConvUp_s`, `conv_pred`, `segmentation_head`). */
 export function officialDecoderAssignments(decoder: Decoder, prefix = ''): WeightAssignment[] {
-  // Weight names are `decoder/convUpLarge/conv0/kernel` when the decoder was built through apply(),
-  // `convUpLarge/conv0/kernel` when build() was called directly.
-  const scope = `${decoder.name}/`;
-  const byName = new Map(
-    decoder.weights.map((w) => [
-      w.originalName.startsWith(scope) ? w.originalName.slice(scope.length) : w.originalName,
-      w,
-    ]),
-  );
+  const byName = new Map(decoder.weights.map((w) => [relativeWeightName(decoder, w), w]));
   const weight = (name: string) => {
     const w = byName.get(name);
     if (!w) throw new WeightLoadError(`decoder '${decoder.name}' has no weight '${name}' (is it built?)`);
