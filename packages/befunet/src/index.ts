@@ -10,8 +10,20 @@ export * as lcaf from '@befunet/lcaf';
 export * as losses from '@befunet/losses';
 export * as pdc from '@befunet/pdc';
 export * as swin from '@befunet/swin';
+export {
+  type Augmentation,
+  type Batch,
+  type BatchOptions,
+  batchesPerEpoch,
+  epochOrder,
+  mixSeed,
+  stackSamples,
+  trainingBatch,
+} from './data/batches.js';
+export type { SegmentationDataset, SegmentationSample } from './data/dataset.js';
 export * from './data/readers/index.js';
 export { type SyntheticOptions, type SyntheticSample, syntheticSample } from './data/synthetic.js';
+export { SyntheticDataset } from './data/synthetic-dataset.js';
 export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js';
 export { Decoder, type DecoderArgs, type DecoderTaps } from './decoder/decoder.js';
 export { upsampleBilinear } from './decoder/upsample.js';

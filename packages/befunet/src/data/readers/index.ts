@@ -1,4 +1,6 @@
 /** File readers and writers for datasets and inference, pure TypeScript over Uint8Array. */
+
+export { type DecodedImage, decodeImage, isJpeg } from './image.js';
 export {
   type Affine,
   encodeNifti,

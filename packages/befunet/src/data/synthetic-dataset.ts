@@ -1,0 +1,36 @@
+/**
+ * The embedded default data set: `length` synthetic organ images (see `synthetic.ts`), drawn on
+ * demand, so it needs neither a download nor disk space.
+ */
+import type { SegmentationDataset, SegmentationSample } from './dataset.js';
+import { type SyntheticOptions, syntheticSample } from './synthetic.js';
+
+export class SyntheticDataset implements SegmentationDataset {
+  readonly name: string;
+  readonly numClasses: number;
+  readonly channels = 1;
+
+  constructor(
+    readonly length: number,
+    private readonly seed: number,
+    private readonly options: SyntheticOptions = {},
+  ) {
+    this.numClasses = options.numClasses ?? 4;
+    this.name = `synthetic(seed ${seed})`;
+  }
+
+  async get(index: number): Promise<SegmentationSample> {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new RangeError(`${this.name}: index ${index} is outside 0..${this.length - 1}`);
+    }
+    const s = syntheticSample(this.seed, index, this.options);
+    return {
+      image: s.image,
+      label: s.label,
+      height: s.size,
+      width: s.size,
+      channels: 1,
+      id: `synthetic#${index}`,
+    };
+  }
+}
