@@ -18,3 +18,12 @@ export async function runOnBackend<T>(backend: string, fn: () => Promise<T>): Pr
     await tf.setBackend(previous);
   }
 }
+
+/** The vitest project running this file (`cpu` or `webgpu`), known before any backend is set. */
+export function testProject(): 'cpu' | 'webgpu' {
+  const project = process.env.BEFUNET_TEST_PROJECT;
+  if (project !== 'cpu' && project !== 'webgpu') {
+    throw new Error(`BEFUNET_TEST_PROJECT is '${project}': run tests through the package's vitest config`);
+  }
+  return project;
+}

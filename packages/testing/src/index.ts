@@ -1,4 +1,4 @@
-export { runOnBackend } from './backends.ts';
+export { runOnBackend, testProject } from './backends.ts';
 export { everyByteCorruption } from './corruption.ts';
 export { expectError } from './errors.ts';
 export { fixturePath, fixturesDir, fixtureTensor, loadFixture, nchwToNhwc } from './fixtures.ts';

@@ -37,7 +37,7 @@ export function backendProjects(options: BackendProjectsOptions = {}): ViteUserC
           maxWorkers: 1,
           testTimeout: options.testTimeout ?? 120_000,
           hookTimeout: 120_000,
-          env: { EGL_PLATFORM: 'surfaceless' },
+          env: { EGL_PLATFORM: 'surfaceless', BEFUNET_TEST_PROJECT: backend },
         },
       })),
     },

@@ -6,7 +6,7 @@
 import { BefunetError } from '@befunet/common';
 import { useBackend } from '../node/backend.js';
 import { parseOptions, usage } from './args.js';
-import { COMMANDS } from './commands.js';
+import { COMMANDS } from './commands/index.js';
 
 async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;

@@ -1,0 +1,36 @@
+/** `befunet bench`. */
+import { benchModel, formatBenchTable } from '../../bench/model-bench.js';
+import { createBefunet } from '../../model/befunet.js';
+import { type BefunetPreset, befunetConfig } from '../../model/config.js';
+import { intOption } from '../args.js';
+import { backendOption, type Command } from '../command.js';
+
+export const benchCommand: Command = {
+  summary: 'forward latency (batch 1), throughput and training step (batch N), peak memory, slowest kernels',
+  options: {
+    ...backendOption,
+    preset: { type: 'string', default: 'tiny', description: 'paper, official or tiny' },
+    size: { type: 'string', description: "input side in pixels (default: the preset's)" },
+    batch: {
+      type: 'string',
+      default: '10',
+      description: 'batch of the throughput and training measurements',
+    },
+    runs: { type: 'string', default: '10', description: 'timed runs per measurement' },
+    'no-train': { type: 'boolean', default: false, description: 'skip the training step' },
+    json: { type: 'boolean', default: false, description: 'print JSON instead of a table' },
+  },
+  async run(o) {
+    const preset = String(o.preset) as BefunetPreset;
+    const overrides = o.size === undefined ? {} : { imageSize: intOption(o, 'size', 32, 4096) };
+    const model = createBefunet(befunetConfig(preset, overrides));
+    const result = await benchModel(model, {
+      batch: intOption(o, 'batch', 1, 1024),
+      runs: intOption(o, 'runs', 1, 10_000),
+      train: !o['no-train'],
+      log: (line) => console.error(line),
+    });
+    model.dispose();
+    console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchTable([{ label: preset, result }]));
+  },
+};

@@ -1,0 +1,30 @@
+/** `befunet fuzz`. */
+import { defaultFuzzTargets, formatFuzzTable, fuzzReaders } from '../../reliability/fuzz-readers.js';
+import { intOption } from '../args.js';
+import { backendOption, type Command } from '../command.js';
+
+export const fuzzCommand: Command = {
+  summary: 'seeded fuzzing of the file readers: cases, accepted, clear errors, crashes, hangs',
+  options: {
+    ...backendOption,
+    seed: { type: 'string', default: '1', description: 'seed of the corruptions' },
+    cases: {
+      type: 'string',
+      default: '100',
+      description: 'cases of each kind (truncation, byte, header) per reader',
+    },
+  },
+  async run(o) {
+    const stats = fuzzReaders(defaultFuzzTargets(), {
+      seed: intOption(o, 'seed', 0, 2 ** 31 - 1),
+      casesPerKind: intOption(o, 'cases', 1, 1_000_000),
+    });
+    console.log(formatFuzzTable(stats));
+    const bad = stats.flatMap((s) => [
+      ...s.crashes.map((c) => `${s.reader} crash: ${c.case}: ${c.error}`),
+      ...s.hangs.map((h) => `${s.reader} hang: ${h.case}: ${h.ms.toFixed(0)} ms`),
+    ]);
+    for (const line of bad) console.log(line);
+    if (bad.length) process.exitCode = 1;
+  },
+};

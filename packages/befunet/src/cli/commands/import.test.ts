@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type EdgeEncoder, pidinetKeys } from '@befunet/pdc';
+import {
+  expectClose,
+  fixturePath,
+  fixtureTensor,
+  loadFixture,
+  nchwToNhwc,
+  TOLERANCE,
+  testProject,
+} from '@befunet/testing';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { befunetConfigOf } from '../../model/befunet.js';
+import { nodeFileSystem } from '../../node/file-system.js';
+import { runCli, temporaryFolder } from '../run-cli.test-util.js';
+
+const out = temporaryFolder('befunet-import-');
+afterAll(out.remove);
+
+// The CLI runs in child processes that pick their backend by flag: once, in the cpu project.
+describe.runIf(testProject() === 'cpu')('befunet import', () => {
+  it('imports the official .pth into a model folder whose logits are the official ones', async () => {
+    const dir = join(out.path, 'official');
+    const { stdout } = await runCli([
+      'import',
+      '--backend',
+      'cpu',
+      '--official',
+      fixturePath('official/official_mini.pth'),
+      '--out',
+      dir,
+    ]);
+    expect(stdout).toMatch(/written to/);
+    const report = JSON.parse(readFileSync(join(dir, 'import-report.json'), 'utf8'));
+    expect(report.loaded).toBeGreaterThan(100);
+    expect(report.skipped.some((s: { key: string }) => s.key.startsWith('All2Cross.blocks.'))).toBe(true);
+
+    const model = await tfl.loadLayersModel(nodeFileSystem(dir));
+    expect(befunetConfigOf(model).graph).toBe('official');
+    const io = loadFixture('official/official_mini_io.safetensors');
+    const logits = model.predict(nchwToNhwc(fixtureTensor(io, 'input'))) as tf.Tensor;
+    await expectClose(logits, nchwToNhwc(fixtureTensor(io, 'logits')), TOLERANCE.network, 'imported logits');
+    tf.dispose(logits);
+    model.dispose();
+  });
+
+  it('initialises a tiny paper model from the PiDiNet weights, reporting what fitted', async () => {
+    const dir = join(out.path, 'pidinet');
+    const pidinet = fixturePath('official/pidinet_small_bsds.safetensors');
+    await runCli([
+      'import',
+      '--backend',
+      'cpu',
+      '--pidinet',
+      pidinet,
+      '--preset',
+      'tiny',
+      '--size',
+      '32',
+      '--edge-channels',
+      '30',
+      '--out',
+      dir,
+    ]);
+    const report = JSON.parse(readFileSync(join(dir, 'import-report.json'), 'utf8'));
+    expect(report.pidinet.loaded).toContain('init_block.weight');
+    const model = await tfl.loadLayersModel(nodeFileSystem(dir));
+    const encoder = model.getLayer('edge_encoder') as unknown as EdgeEncoder;
+    const stem = pidinetKeys(encoder).find((k) => k.key === 'init_block.weight')!;
+    const expected = fixtureTensor(
+      loadFixture('official/pidinet_small_bsds.safetensors'),
+      'init_block.weight',
+    );
+    // The saved and reloaded stem holds PiDiNet's stem, in TF.js layout.
+    await expectClose(stem.variable.read(), stem.fromTorch(expected), TOLERANCE.exact, 'init_block');
+    model.dispose();
+  });
+
+  it('names what is wrong with its arguments and files', async () => {
+    await expect(runCli(['import', '--backend', 'cpu', '--out', out.path])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/give either --official FILE, or --swin FILE and\/or --pidinet FILE/),
+    });
+    await expect(
+      runCli(['import', '--backend', 'cpu', '--official', fixturePath('official/official_mini.pth')]),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--out FOLDER is required/) });
+    const notCheckpoint = fixturePath('official/README.md');
+    await expect(
+      runCli(['import', '--backend', 'cpu', '--official', notCheckpoint, '--out', out.path]),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/README\.md: neither a PyTorch/) });
+    await expect(
+      runCli([
+        'import',
+        '--backend',
+        'cpu',
+        '--official',
+        fixturePath('official/pidinet_small_bsds.safetensors'),
+        '--out',
+        out.path,
+      ]),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not an official BEFUnet checkpoint/) });
+  });
+});
