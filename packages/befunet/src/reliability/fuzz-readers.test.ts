@@ -18,7 +18,18 @@ describe('fuzzReaders (short, seeded)', () => {
       },
     );
     const all = [...stats, ...pth];
-    expect(all.map((s) => s.reader)).toEqual(['safetensors', 'png', 'nifti', 'nifti.gz', 'npy', 'pth']);
+    expect(all.map((s) => s.reader)).toEqual([
+      'safetensors',
+      'png',
+      'nifti',
+      'nifti.gz',
+      'npy',
+      'npz',
+      'jpeg',
+      'hdf5',
+      'hdf5 (latest)',
+      'pth',
+    ]);
     for (const s of all) {
       expect(s.crashes, `${s.reader} crashes`).toEqual([]);
       expect(s.hangs, `${s.reader} hangs`).toEqual([]);

@@ -12,11 +12,15 @@ import {
   readTorchCheckpoint,
   writeSafetensors,
 } from '@befunet/common';
+import { readHdf5 } from '../data/readers/hdf5.js';
+import { decodeJpeg } from '../data/readers/jpeg.js';
 import { encodeNifti, readNifti } from '../data/readers/nifti.js';
 import { encodeNpy, readNpy } from '../data/readers/npy.js';
+import { readNpz } from '../data/readers/npz.js';
 import { decodePng, encodePng } from '../data/readers/png.js';
 import { gzip } from '../data/readers/zlib.js';
 import { SeededRandom } from '../util/random.js';
+import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
 export interface FuzzTarget {
   name: string;
@@ -77,6 +81,10 @@ export function defaultFuzzTargets(pth?: Uint8Array): FuzzTarget[] {
       }),
       read: (b, s) => readNpy(b, s),
     },
+    { name: 'npz', sample: FUZZ_NPZ, read: (b, s) => readNpz(b, s) },
+    { name: 'jpeg', sample: FUZZ_JPEG, read: (b, s) => decodeJpeg(b, s) },
+    { name: 'hdf5', sample: FUZZ_HDF5, read: (b, s) => readHdf5(b, s) },
+    { name: 'hdf5 (latest)', sample: FUZZ_HDF5_LATEST, read: (b, s) => readHdf5(b, s) },
   ];
   if (pth) targets.push({ name: 'pth', sample: pth, read: (b, s) => readTorchCheckpoint(b, s) });
   return targets;

@@ -1,6 +1,8 @@
 /** File readers and writers for datasets and inference, pure TypeScript over Uint8Array. */
 
+export { type Hdf5Dataset, type Hdf5ReadOptions, isHdf5, readHdf5 } from './hdf5.js';
 export { type DecodedImage, decodeImage, isJpeg } from './image.js';
+export { decodeJpeg, JPEG_MAX_PIXELS, type JpegImage } from './jpeg.js';
 export {
   type Affine,
   encodeNifti,

@@ -281,7 +281,8 @@ function parseHeader(text: string, fail: (problem: string) => never): Header {
   return { dtype, littleEndian: m[1] !== '>', fortran, shape: shape as number[] };
 }
 
-function decodeValues(view: DataView, dtype: NpyDType, count: number, le: boolean): NpyData {
+/** Values of `count` elements of `dtype` from `view` (byte order `le`); also used by the HDF5 reader. */
+export function decodeValues(view: DataView, dtype: NpyDType, count: number, le: boolean): NpyData {
   const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   switch (dtype) {
     case 'bool': {

@@ -1,0 +1,172 @@
+// Compares our decoder with libjpeg-turbo's djpeg on files written by its cjpeg (Debian package
+// libjpeg-turbo-progs). Without cjpeg/djpeg these tests fail: they do not skip.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileFormatError } from '@befunet/common';
+import { everyByteCorruption, expectError } from '@befunet/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeImage } from './image.js';
+import { decodeJpeg, isJpeg } from './jpeg.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'befunet-jpeg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A test picture: smooth gradients plus a fine checker and a sharp disc, per channel different. */
+function picture(width: number, height: number, channels: 1 | 3): Uint8Array {
+  const out = new Uint8Array(width * height * channels);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < channels; c++) {
+        const disc = (x - width / 2) ** 2 + (y - height / 3) ** 2 < (width / 4) ** 2 ? 90 : 0;
+        const checker = ((x >> 1) + (y >> 1) + c) % 2 ? 25 : 0;
+        out[(y * width + x) * channels + c] = (x * 7 + y * 3 * (c + 1) + disc + checker + 40 * c) % 256;
+      }
+  return out;
+}
+
+/** A binary PGM (P5) or PPM (P6) file. */
+function pnm(width: number, height: number, channels: 1 | 3, data: Uint8Array): Buffer {
+  return Buffer.concat([
+    Buffer.from(`P${channels === 1 ? 5 : 6}\n${width} ${height}\n255\n`),
+    Buffer.from(data),
+  ]);
+}
+
+/** Parses djpeg's binary PGM/PPM output. */
+function parsePnm(bytes: Buffer): { width: number; height: number; channels: number; data: Uint8Array } {
+  const header = /^P([56])\s+(\d+)\s+(\d+)\s+255\s/.exec(bytes.subarray(0, 64).toString('latin1'));
+  if (!header) throw new Error('djpeg did not write a PNM file');
+  const [width, height] = [Number(header[2]), Number(header[3])];
+  const channels = header[1] === '5' ? 1 : 3;
+  return { width, height, channels, data: new Uint8Array(bytes.subarray(header[0].length)) };
+}
+
+let counter = 0;
+/** Compresses the test picture with `cjpeg args`. */
+function cjpeg(width: number, height: number, channels: 1 | 3, args: string[]): Uint8Array {
+  const input = join(dir, `in${counter++}.pnm`);
+  writeFileSync(input, pnm(width, height, channels, picture(width, height, channels)));
+  return new Uint8Array(execFileSync('cjpeg', [...args, input]));
+}
+
+/**
+ * Largest difference between our decode and djpeg's, with djpeg set to our choices: the
+ * floating-point IDCT (`-dct float`) and the replicating upsampler (`-nosmooth`).
+ */
+function maxDifference(jpeg: Uint8Array): number {
+  const file = join(dir, `cmp${counter++}.jpg`);
+  writeFileSync(file, jpeg);
+  const reference = parsePnm(execFileSync('djpeg', ['-dct', 'float', '-nosmooth', '-pnm', file]));
+  const ours = decodeJpeg(jpeg, file);
+  expect([ours.width, ours.height, ours.channels]).toEqual([
+    reference.width,
+    reference.height,
+    reference.channels,
+  ]);
+  let worst = 0;
+  for (let i = 0; i < ours.data.length; i++)
+    worst = Math.max(worst, Math.abs(ours.data[i]! - reference.data[i]!));
+  return worst;
+}
+
+// libjpeg's float IDCT (AAN factorisation) and ours (direct separable sums) round alike: we
+// measured no difference at all on these files; 1 is allowed for a sum landing on .5.
+const cases: [string, number, number, 1 | 3, string[], number][] = [
+  ['baseline 4:2:0 (cjpeg default)', 32, 24, 3, [], 1],
+  ['baseline 4:4:4', 32, 24, 3, ['-sample', '1x1'], 1],
+  ['baseline 4:2:2', 32, 24, 3, ['-sample', '2x1'], 1],
+  ['baseline 4:1:1', 40, 16, 3, ['-sample', '4x1'], 1],
+  ['baseline 4:4:0', 24, 32, 3, ['-sample', '1x2'], 1],
+  ['baseline odd size 17x13, 4:2:0', 17, 13, 3, ['-sample', '2x2'], 1],
+  ['baseline grey', 17, 13, 1, [], 1],
+  ['grey from colour input', 32, 24, 3, ['-grayscale'], 1],
+  ['optimised Huffman tables, quality 95', 33, 21, 3, ['-optimize', '-quality', '95'], 1],
+  ['restart every row', 33, 21, 3, ['-restart', '1'], 1],
+  ['restart every 3 MCUs', 33, 21, 3, ['-restart', '3B'], 1],
+  ['progressive 4:2:0', 32, 24, 3, ['-progressive'], 1],
+  ['progressive 4:4:4 odd size', 17, 13, 3, ['-progressive', '-sample', '1x1'], 1],
+  ['progressive 4:2:2 with restarts', 35, 19, 3, ['-progressive', '-sample', '2x1', '-restart', '2B'], 1],
+  ['progressive grey', 17, 13, 1, ['-progressive'], 1],
+  ['progressive quality 100', 24, 16, 3, ['-progressive', '-quality', '100'], 1],
+  ['RGB colour space (Adobe transform 0)', 24, 16, 3, ['-rgb'], 1],
+];
+
+describe('decodeJpeg against djpeg', () => {
+  it.each(cases)('%s', (_name, width, height, channels, args, bound) => {
+    const jpeg = cjpeg(width, height, channels, args);
+    expect(isJpeg(jpeg)).toBe(true);
+    const worst = maxDifference(jpeg);
+    expect(worst).toBeLessThanOrEqual(bound);
+  });
+
+  it('decodes a 512x512 progressive file within 1 of djpeg on grey', () => {
+    expect(maxDifference(cjpeg(512, 512, 1, ['-progressive']))).toBeLessThanOrEqual(1);
+  });
+
+  it('decodeImage returns the samples as float32 in 0..1', () => {
+    const jpeg = cjpeg(17, 13, 3, []);
+    const bytes = decodeJpeg(jpeg);
+    const image = decodeImage(jpeg, 'x.jpg');
+    expect([image.height, image.width, image.channels]).toEqual([13, 17, 3]);
+    expect(Array.from(image.data)).toEqual(Array.from(bytes.data, (v) => Math.fround(v / 255)));
+  });
+});
+
+describe('decodeJpeg rejects what it does not support', () => {
+  const baseline = cjpeg(16, 16, 3, []);
+  /** The offset of the first frame header's payload (after FF Cx and the length). */
+  const sof = baseline.findIndex((b, i) => b === 0xff && baseline[i + 1] === 0xc0) + 4;
+
+  it('arithmetic coding, naming the file', () => {
+    expectError(
+      () => decodeJpeg(cjpeg(16, 16, 3, ['-arithmetic']), 'a.jpg'),
+      FileFormatError,
+      /a\.jpg.*arithmetic/,
+    );
+  });
+
+  it('12-bit precision', () => {
+    const bad = baseline.slice();
+    bad[sof] = 12;
+    expectError(() => decodeJpeg(bad, 'p.jpg'), FileFormatError, /p\.jpg.*12-bit/);
+  });
+
+  it('four components (CMYK)', () => {
+    const bad = baseline.slice();
+    bad[sof + 5] = 4;
+    expectError(() => decodeJpeg(bad, 'c.jpg'), FileFormatError, /CMYK/);
+  });
+
+  it('lossless frames', () => {
+    const bad = baseline.slice();
+    bad[sof - 3] = 0xc3;
+    expectError(() => decodeJpeg(bad, 'l.jpg'), FileFormatError, /lossless/);
+  });
+
+  it('a height of 0 (DNL)', () => {
+    const bad = baseline.slice();
+    bad[sof + 1] = 0;
+    bad[sof + 2] = 0;
+    expectError(() => decodeJpeg(bad, 'd.jpg'), FileFormatError, /DNL/);
+  });
+
+  it('a size the file is too small to code', () => {
+    const bad = baseline.slice();
+    bad.set([0xff, 0xff, 0xff, 0xff], sof + 1);
+    expectError(() => decodeJpeg(bad, 'big.jpg'), FileFormatError, /65535x65535/);
+  });
+
+  it('truncated files, and every byte replaced, end in a FileFormatError or a decode', () => {
+    for (const cut of [0, 3, 100, baseline.length - 2]) {
+      expectError(() => decodeJpeg(baseline.subarray(0, cut), 't.jpg'), FileFormatError, /t\.jpg/);
+    }
+    const progressive = cjpeg(16, 16, 3, ['-progressive', '-restart', '1B']);
+    expect(everyByteCorruption(progressive, (b) => decodeJpeg(b))).toBeGreaterThan(progressive.length / 2);
+  });
+
+  it('decodeImage still names non-image bytes', () => {
+    expectError(() => decodeImage(new Uint8Array(8), 'n.bin'), FileFormatError, /n\.bin.*unknown magic/);
+  });
+});
