@@ -70,6 +70,7 @@ export {
 export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
 export { SeededRandom } from './util/random.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';
+export { officialConfigFromStateDict } from './weights/official-config.js';
 export { checkDecoderDuplicates, officialDecoderAssignments } from './weights/official-decoder.js';
 export {
   loadPretrainedSwin,

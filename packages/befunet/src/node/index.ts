@@ -3,6 +3,10 @@
  */
 export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/common/node';
 export { initNodeWebGpu } from '@befunet/common/node';
+export { SYNAPSE_CLASSES } from '../data/synapse/synapse-arrays.js';
+export { SynapseSliceDataset, type SynapseSliceOptions } from '../data/synapse/synapse-slice-dataset.js';
+export { readSynapseVolume, type SynapseVolume } from '../data/synapse/synapse-volume.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { useBackend } from './backend.js';
 export { nodeFileSystem } from './file-system.js';
+export { befunetFromOfficialStateDict, type LoadedBefunet, loadBefunet } from './load-model.js';
