@@ -4,14 +4,7 @@
  * (`.pth` or safetensors) imported into the `official` graph. Importing @befunet/core registers
  * its custom layer classes, which `tf.loadLayersModel` needs.
  */
-import {
-  befunetConfig,
-  befunetConfigOf,
-  common,
-  createBefunet,
-  importOfficialStateDict,
-  readCheckpoint,
-} from '@befunet/core';
+import { befunetConfigOf, befunetFromOfficialStateDict, common, readCheckpoint } from '@befunet/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -63,27 +56,10 @@ export async function loadTfjsFiles(files: readonly File[]): Promise<LoadedModel
   return describe(model, `TF.js model ${json[0]!.name}`);
 }
 
-/** Classes of an official checkpoint: the rows of its segmentation head's kernel [K, 16, 3, 3]. */
-function officialClasses(stateDict: ReturnType<typeof readCheckpoint>, source: string): number {
-  const head = stateDict.get('segmentation_head.0.weight');
-  if (head?.shape.length !== 4) {
-    throw new common.WeightLoadError(
-      `${source}: not an official BEFUnet checkpoint (no 4-D 'segmentation_head.0.weight')`,
-    );
-  }
-  return head.shape[0]!;
-}
-
 /** An official BEFUnet checkpoint (`.pth`/`.pt` zip or safetensors) in the `official` graph. */
 export async function loadOfficialCheckpoint(file: File): Promise<LoadedModel> {
   const stateDict = readCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
-  const config = befunetConfig('official', { numClasses: officialClasses(stateDict, file.name) });
-  const model = createBefunet(config);
-  try {
-    const report = importOfficialStateDict(model, stateDict);
-    return describe(model, `official checkpoint ${file.name} (${report.loaded} tensors)`);
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  // Dimensions (width, depths, heads, window, classes, input size) are read off the checkpoint.
+  const { model, report } = befunetFromOfficialStateDict(stateDict);
+  return describe(model, `official checkpoint ${file.name} (${report.loaded} tensors)`);
 }

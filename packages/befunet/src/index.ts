@@ -72,6 +72,7 @@ export { SeededRandom } from './util/random.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';
 export { officialConfigFromStateDict } from './weights/official-config.js';
 export { checkDecoderDuplicates, officialDecoderAssignments } from './weights/official-decoder.js';
+export { befunetFromOfficialStateDict } from './weights/official-model.js';
 export {
   loadPretrainedSwin,
   type PretrainedSwinOptions,

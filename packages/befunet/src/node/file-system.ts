@@ -12,6 +12,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { FileFormatError } from '@befunet/common';
 import type * as tf from '@tensorflow/tfjs-core';
+import { modelArtifacts, parseModelJson } from './model-artifacts.js';
 
 const MODEL_JSON = 'model.json';
 
@@ -56,48 +57,19 @@ export function nodeFileSystem(dir: string): tf.io.IOHandler {
 
     async load(): Promise<tf.io.ModelArtifacts> {
       const path = join(dir, MODEL_JSON);
-      let json: {
-        modelTopology?: object;
-        weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-        format?: string;
-        generatedBy?: string;
-        convertedBy?: string | null;
-        userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
-      };
-      try {
-        json = JSON.parse(await readFile(path, 'utf8'));
-      } catch (cause) {
-        throw new FileFormatError(path, 'cannot read a TF.js model.json here', { cause });
-      }
-      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-        throw new FileFormatError(path, 'not a TF.js layers model (no modelTopology or weightsManifest)');
-      }
-      const specs: tf.io.WeightsManifestEntry[] = [];
-      const parts: Uint8Array[] = [];
-      for (const group of json.weightsManifest) {
-        specs.push(...group.weights);
-        for (const p of group.paths) {
-          if (p.includes('/') || p.includes('\\'))
-            throw new FileFormatError(path, `weights path '${p}' leaves the folder`);
-          parts.push(new Uint8Array(await readFile(join(dir, p))));
+      const read = async (file: string, what: string): Promise<Uint8Array> => {
+        try {
+          return new Uint8Array(await readFile(file));
+        } catch (cause) {
+          throw new FileFormatError(file, `cannot read the ${what} (${(cause as Error).message})`, { cause });
         }
-      }
-      const total = parts.reduce((s, p) => s + p.byteLength, 0);
-      const weightData = new Uint8Array(total);
-      let at = 0;
-      for (const p of parts) {
-        weightData.set(p, at);
-        at += p.byteLength;
-      }
-      return {
-        modelTopology: json.modelTopology,
-        weightSpecs: specs,
-        weightData: weightData.buffer,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        userDefinedMetadata: json.userDefinedMetadata,
       };
+      const json = parseModelJson(await read(path, 'TF.js model.json'), path);
+      const files = new Map<string, Uint8Array>();
+      for (const p of json.weightsManifest.flatMap((g) => g.paths)) {
+        if (!files.has(p)) files.set(p, await read(join(dir, p), 'weights file named in model.json'));
+      }
+      return modelArtifacts(json, files, dir);
     },
   };
 }

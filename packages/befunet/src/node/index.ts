@@ -9,4 +9,4 @@ export { readSynapseVolume, type SynapseVolume } from '../data/synapse/synapse-v
 export type { ActiveBackend, BackendName } from './backend.js';
 export { useBackend } from './backend.js';
 export { nodeFileSystem } from './file-system.js';
-export { befunetFromOfficialStateDict, type LoadedBefunet, loadBefunet } from './load-model.js';
+export { type LoadedBefunet, loadBefunet } from './load-model.js';

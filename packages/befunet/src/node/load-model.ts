@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@befunet/common';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { befunetConfigOf, createBefunet } from '../model/befunet.js';
-import { importOfficialStateDict, type OfficialImportReport } from '../weights/official-checkpoint.js';
-import { officialConfigFromStateDict } from '../weights/official-config.js';
+import { befunetConfigOf } from '../model/befunet.js';
+import type { OfficialImportReport } from '../weights/official-checkpoint.js';
+import { befunetFromOfficialStateDict } from '../weights/official-model.js';
 import { readCheckpoint } from '../weights/read-checkpoint.js';
 import { nodeFileSystem } from './file-system.js';
 
@@ -21,20 +21,6 @@ export interface LoadedBefunet {
   kind: 'tfjs' | 'official';
   /** For official checkpoints: what was loaded and what was skipped (with reasons). */
   importReport?: OfficialImportReport;
-}
-
-/** Builds the official graph from a state dict of the official code and imports its weights. */
-export function befunetFromOfficialStateDict(stateDict: Parameters<typeof officialConfigFromStateDict>[0]): {
-  model: tfl.LayersModel;
-  report: OfficialImportReport;
-} {
-  const model = createBefunet(officialConfigFromStateDict(stateDict));
-  try {
-    return { model, report: importOfficialStateDict(model, stateDict) };
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
 }
 
 export async function loadBefunet(path: string): Promise<LoadedBefunet> {

@@ -14,7 +14,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createBefunet } from '../../model/befunet.js';
 import { type BefunetPreset, befunetConfig } from '../../model/config.js';
 import { nodeFileSystem } from '../../node/file-system.js';
-import { befunetFromOfficialStateDict } from '../../node/load-model.js';
+import { befunetFromOfficialStateDict } from '../../weights/official-model.js';
 import { loadPretrainedPidinet } from '../../weights/pretrained-pidinet.js';
 import { loadPretrainedSwin } from '../../weights/pretrained-swin.js';
 import { readCheckpoint } from '../../weights/read-checkpoint.js';
