@@ -11,6 +11,15 @@ export * as losses from '@befunet/losses';
 export * as pdc from '@befunet/pdc';
 export * as swin from '@befunet/swin';
 export {
+  changeIntensity,
+  type IntensityChange,
+  type IntensityJitterOptions,
+  intensityJitter,
+} from './data/augment/intensity-jitter.js';
+export { officialAugmentations, officialGeometry } from './data/augment/official.js';
+export { flipSample, randomRot90Flip, rot90Sample } from './data/augment/rot90-flip.js';
+export { randomRotation, rotateSample } from './data/augment/rotate.js';
+export {
   type Augmentation,
   type Batch,
   type BatchOptions,
@@ -21,7 +30,18 @@ export {
   trainingBatch,
 } from './data/batches.js';
 export type { SegmentationDataset, SegmentationSample } from './data/dataset.js';
+export { type FilePair, imageKey, labelKey, pairFiles } from './data/file-pairing.js';
+export { type MaskKind, type MaskLabels, maskLabels } from './data/mask-labels.js';
 export * from './data/readers/index.js';
+export { type PixelMap, type ResampleEdge, resampleSample } from './data/resample.js';
+export { resizeSample, resizeTo, type SampleSize } from './data/resize.js';
+export {
+  type DatasetSplit,
+  type SplitOptions,
+  SubsetDataset,
+  splitDataset,
+  subsetDataset,
+} from './data/split.js';
 export { type SyntheticOptions, type SyntheticSample, syntheticSample } from './data/synthetic.js';
 export { SyntheticDataset } from './data/synthetic-dataset.js';
 export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js';

@@ -3,6 +3,13 @@
  */
 export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/common/node';
 export { initNodeWebGpu } from '@befunet/common/node';
+export { FolderDataset, type FolderDatasetOptions, IMAGE_EXTENSIONS } from '../data/folder-dataset.js';
+export {
+  NIFTI_EXTENSIONS,
+  NiftiDataset,
+  type NiftiDatasetOptions,
+  SYNAPSE_CT_WINDOW,
+} from '../data/nifti-dataset.js';
 export { SYNAPSE_CLASSES } from '../data/synapse/synapse-arrays.js';
 export { SynapseSliceDataset, type SynapseSliceOptions } from '../data/synapse/synapse-slice-dataset.js';
 export { readSynapseVolume, type SynapseVolume } from '../data/synapse/synapse-volume.js';
