@@ -87,6 +87,45 @@ export {
   formatFuzzTable,
   fuzzReaders,
 } from './reliability/fuzz-readers.js';
+export { type AccumulatedGradients, accumulateGradients } from './train/accumulate-gradients.js';
+export { AdamW, type AdamWConfig, type ResolvedAdamWConfig } from './train/adamw.js';
+export {
+  CHECKPOINT_FILES,
+  type CheckpointFiles,
+  encodeCheckpoint,
+  namedWeights,
+  readCheckpointState,
+  restoreCheckpoint,
+  type TrainProgressState,
+} from './train/checkpoint.js';
+export { type CheckpointStore, type CheckpointTag, memoryCheckpointStore } from './train/checkpoint-store.js';
+export { type EvaluateOptions, evaluate } from './train/evaluate.js';
+export {
+  createOptimizer,
+  type OptimizerConfig,
+  type ResolvedOptimizerConfig,
+  resolveOptimizerConfig,
+  type TrainOptimizer,
+} from './train/optimizer.js';
+export { classCounts, RunningDice } from './train/running-dice.js';
+export {
+  type LrSchedule,
+  learningRateAt,
+  type ResolvedLrSchedule,
+  resolveSchedule,
+} from './train/schedule.js';
+export { type ResolvedSgdConfig, Sgd, type SgdConfig } from './train/sgd.js';
+export { type OptimizerState, type ParameterUpdate, SlotOptimizer } from './train/slot-optimizer.js';
+export { type BestMetric, type FileDigest, parseTrainState, type TrainState } from './train/train-state.js';
+export {
+  type StepInfo,
+  type TrainOptions,
+  type TrainResult,
+  train,
+  type ValidationRecord,
+} from './train/trainer.js';
+export { type TrainingLossOptions, trainingLoss } from './train/training-loss.js';
+export { CHECKPOINT_FORMAT, LIBRARY_VERSION } from './train/version.js';
 export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
 export { SeededRandom } from './util/random.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';

@@ -13,6 +13,7 @@ export {
 export { SYNAPSE_CLASSES } from '../data/synapse/synapse-arrays.js';
 export { SynapseSliceDataset, type SynapseSliceOptions } from '../data/synapse/synapse-slice-dataset.js';
 export { readSynapseVolume, type SynapseVolume } from '../data/synapse/synapse-volume.js';
+export { fileCheckpointStore, loadCheckpointFolder } from '../train/file-checkpoint-store.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { useBackend } from './backend.js';
 export { nodeFileSystem } from './file-system.js';
