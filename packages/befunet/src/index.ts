@@ -47,6 +47,7 @@ export { SyntheticDataset } from './data/synthetic-dataset.js';
 export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js';
 export { Decoder, type DecoderArgs, type DecoderTaps } from './decoder/decoder.js';
 export { upsampleBilinear } from './decoder/upsample.js';
+export * from './inference/index.js';
 export { type Conv2dGeometry, conv2dBackpropFilterNhwc } from './kernels/cpu-conv2d-backprop-filter.js';
 export {
   type DepthwiseGeometry,
