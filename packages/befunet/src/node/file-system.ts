@@ -8,19 +8,14 @@
  * holds a complete model, the previous one until the rename, the new one after it.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileFormatError } from '@befunet/common';
 import type * as tf from '@tensorflow/tfjs-core';
 import { modelArtifacts, parseModelJson } from './model-artifacts.js';
+import { writeAtomically } from './write-atomically.js';
 
 const MODEL_JSON = 'model.json';
-
-async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
-}
 
 export function nodeFileSystem(dir: string): tf.io.IOHandler {
   return {

@@ -1,0 +1,138 @@
+/**
+ * One training run as the CLI's `train` and the main job do it, around `train()`: checkpoints in
+ * `<out>/checkpoints` (resumable; Ctrl-C stops after the current step and saves), the final model in
+ * `<out>/model` (TF.js format, loadable by every command), overlays of the first validation images in
+ * `<out>/overlays` (image with the prediction, beside the ground truth), and `<out>/metrics.json`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AggregatedMetrics } from '@befunet/losses';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { SegmentationDataset } from '../data/dataset.js';
+import { formatLegend } from '../inference/class-palette.js';
+import { renderOverlay } from '../inference/overlay.js';
+import { predictImage } from '../inference/predict-image.js';
+import { befunetConfigOf } from '../model/befunet.js';
+import { nodeFileSystem } from '../node/file-system.js';
+import { writeAtomically } from '../node/write-atomically.js';
+import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
+import { type TrainOptions, type TrainResult, train } from '../train/trainer.js';
+import { formatDuration } from '../util/progress.js';
+
+export interface TrainingRunOptions extends Omit<TrainOptions, 'validation' | 'checkpoint' | 'signal'> {
+  /** Held-out data, validated every `validateEveryEpochs` epochs and at the end. */
+  validation?: SegmentationDataset;
+  validateEveryEpochs?: number;
+  /** Save the `latest` checkpoint every this many steps (and at the end). */
+  checkpointEverySteps?: number;
+  /** Output folder. */
+  outDir: string;
+  /** Validation images drawn as overlay PNGs. Defaults to 4. */
+  overlays?: number;
+  /** Where the summary lines go. Defaults to stderr. */
+  log?: (line: string) => void;
+}
+
+export interface TrainingRunResult {
+  train: TrainResult;
+  /** Metrics of the final model on the validation data. */
+  final?: AggregatedMetrics;
+  seconds: number;
+  outDir: string;
+}
+
+/** File name for a sample id (`synthetic#3`, `case0001.nii.gz#slice 40`) in the overlays folder. */
+function overlayName(id: string, index: number): string {
+  return `${String(index).padStart(3, '0')}_${id.replace(/[^A-Za-z0-9._-]+/g, '_')}.png`;
+}
+
+async function writeOverlays(
+  model: tfl.LayersModel,
+  validation: SegmentationDataset,
+  count: number,
+  dir: string,
+): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  let legend = '';
+  for (let i = 0; i < Math.min(count, validation.length); i++) {
+    const sample = await validation.get(i);
+    const image = {
+      data: sample.image,
+      height: sample.height,
+      width: sample.width,
+      channels: sample.channels,
+    };
+    const prediction = await predictImage(model, image, { source: sample.id });
+    const overlay = renderOverlay(image, prediction.labels, {
+      groundTruth: sample.label,
+      classes: validation.numClasses,
+    });
+    await writeAtomically(join(dir, overlayName(sample.id, i)), overlay.png);
+    legend = formatLegend(overlay.legend);
+  }
+  return legend;
+}
+
+export async function runTraining(
+  model: tfl.LayersModel,
+  dataset: SegmentationDataset,
+  options: TrainingRunOptions,
+): Promise<TrainingRunResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { outDir, validation, validateEveryEpochs, checkpointEverySteps, overlays, ...trainOptions } =
+    options;
+  const started = performance.now();
+  const abort = new AbortController();
+  const onInterrupt = () => {
+    log('interrupted: stopping after this step and saving the latest checkpoint (Ctrl-C again to kill)');
+    abort.abort();
+    process.off('SIGINT', onInterrupt);
+  };
+  process.on('SIGINT', onInterrupt);
+  let result: TrainResult;
+  try {
+    result = await train(model, dataset, {
+      ...trainOptions,
+      ...(validation && { validation: { dataset: validation, everyEpochs: validateEveryEpochs ?? 1 } }),
+      checkpoint: {
+        store: fileCheckpointStore(join(outDir, 'checkpoints')),
+        ...(checkpointEverySteps !== undefined && { everySteps: checkpointEverySteps }),
+      },
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const final = result.validations.at(-1)?.metrics;
+  if (!result.completed) {
+    log(`stopped at step ${result.step}/${result.totalSteps}; resume with the same command and --resume`);
+    return { train: result, seconds, outDir, ...(final && { final }) };
+  }
+
+  await model.save(nodeFileSystem(join(outDir, 'model')));
+  const legend = validation
+    ? await writeOverlays(model, validation, overlays ?? 4, join(outDir, 'overlays'))
+    : '';
+  const metrics = {
+    config: befunetConfigOf(model),
+    data: { train: dataset.name, trainImages: dataset.length, validation: validation?.name },
+    steps: result.step,
+    resumedFrom: result.resumedFrom ?? null,
+    seconds,
+    losses: { first: result.losses[0] ?? null, last: result.losses.at(-1) ?? null },
+    best: result.best,
+    validations: result.validations.map((v) => ({
+      step: v.step,
+      dice: v.metrics.mean.dice,
+      hd95: v.metrics.mean.hd95,
+    })),
+    final: final ?? null,
+  };
+  await writeAtomically(join(outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  if (legend) log(`overlay colours (prediction left, ground truth right):\n${legend}`);
+  log(
+    `trained ${result.step} steps in ${formatDuration(seconds)}; model, checkpoints, overlays and metrics.json in ${outDir}/`,
+  );
+  return { train: result, seconds, outDir, ...(final && { final }) };
+}
