@@ -56,7 +56,7 @@ export {
 export { registerFastCpuKernels, restoreCpuKernels } from './kernels/cpu-kernels.js';
 export { GroupNorm, type GroupNormArgs, groupNorm } from './layers/group-norm.js';
 export { PositionNorm, type PositionNormArgs } from './layers/position-norm.js';
-export { befunetConfigOf, createBefunet, tapModel } from './model/befunet.js';
+export { befunetConfigOf, type CreateBefunetOptions, createBefunet, tapModel } from './model/befunet.js';
 export {
   type BefunetConfig,
   type BefunetGraph,
@@ -70,6 +70,7 @@ export {
   levelWidths,
   validateBefunetConfig,
 } from './model/config.js';
+export { drawInitial, initializeWeights, weightSeed } from './model/initialize-weights.js';
 export { assertFinite, prepareImages, segment } from './model/input.js';
 export { OFFICIAL_TAPS } from './model/official-graph.js';
 export {
@@ -80,6 +81,14 @@ export {
   type OfficialParameterCounts,
   officialParameterCounts,
 } from './model/report.js';
+export {
+  fans,
+  type InitialDistribution,
+  initializerDistribution,
+  type WeightInitializer,
+  weightInitializers,
+} from './model/weight-initializers.js';
+export { weightsDigest } from './model/weights-digest.js';
 export {
   defaultFuzzTargets,
   type FuzzOptions,

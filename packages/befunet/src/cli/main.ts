@@ -3,10 +3,33 @@
  * The `befunet` command line. `befunet help` lists the commands; each takes `--help`.
  * Errors from the library (bad options, no WebGPU adapter, bad files) print their message and exit 1.
  */
-import { BefunetError } from '@befunet/common';
+import { BefunetError, deviceLoss, WebGpuDeviceLostError } from '@befunet/common';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../node/backend.js';
 import { parseOptions, usage } from './args.js';
 import { COMMANDS } from './commands/index.js';
+
+/**
+ * Fault injection for the reliability tests: `BEFUNET_INJECT_DEVICE_LOSS_MS=N` destroys the WebGPU
+ * device N ms after the backend starts, as a driver reset would.
+ */
+function injectDeviceLoss(): void {
+  const ms = Number(process.env.BEFUNET_INJECT_DEVICE_LOSS_MS);
+  if (!(ms >= 0) || tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device: { destroy(): void } }).device;
+  setTimeout(() => device.destroy(), ms).unref();
+}
+
+/** A failure after the WebGPU device was lost is reported as the loss (its cause kept), not as a bare DOMException. */
+function asDeviceLoss(error: unknown, command: string): unknown {
+  const reason = deviceLoss();
+  if (reason === undefined || error instanceof WebGpuDeviceLostError) return error;
+  return new WebGpuDeviceLostError(
+    `the WebGPU device was lost (${reason}) while '${command}' ran; nothing it was computing can be trusted. ` +
+      'Run it again (or with --backend cpu)',
+    { cause: error },
+  );
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
@@ -28,8 +51,11 @@ async function main(argv: string[]): Promise<number> {
   const backend = await useBackend((options.backend as 'auto' | 'cpu' | 'webgpu' | undefined) ?? 'auto');
   try {
     console.error(`backend: ${backend.description}`);
+    injectDeviceLoss();
     await command.run(options);
     return 0;
+  } catch (error) {
+    throw asDeviceLoss(error, name);
   } finally {
     backend.dispose();
   }

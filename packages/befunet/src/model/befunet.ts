@@ -12,18 +12,29 @@ import {
   befunetConfig,
   validateBefunetConfig,
 } from './config.js';
+import { initializeWeights } from './initialize-weights.js';
 import { buildOfficialGraph } from './official-graph.js';
 import { buildPaperGraph } from './paper-graph.js';
 
 const METADATA_KEY = 'befunet';
 
+export interface CreateBefunetOptions {
+  /**
+   * Makes the initial weights a pure function of this integer (>= 0), the same in every process
+   * and on every backend (see `initializeWeights`). Defaults to TF.js's unseeded initialisation.
+   */
+  seed?: number;
+}
+
 export function createBefunet(
   preset: BefunetPreset | BefunetConfig = 'paper',
   overrides: BefunetOverrides = {},
+  options: CreateBefunetOptions = {},
 ): tfl.LayersModel {
   const config = typeof preset === 'string' ? befunetConfig(preset, overrides) : { ...preset };
   validateBefunetConfig(config);
   const model = config.graph === 'official' ? buildOfficialGraph(config) : buildPaperGraph(config);
+  if (options.seed !== undefined) initializeWeights(model, options.seed);
   model.setUserDefinedMetadata({ [METADATA_KEY]: config as unknown as Record<string, unknown> });
   return model;
 }

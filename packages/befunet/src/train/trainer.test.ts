@@ -48,7 +48,8 @@ afterAll(async () => {
 
 describe('train', () => {
   it('decreases the loss on a small problem', async () => {
-    const model = modelLike();
+    // Seeded initial weights: the same run every time (unseeded, last / first varied 0.63-0.84).
+    const model = createBefunet(CONFIG, {}, { seed: 1 });
     const result = await train(model, data(4), {
       ...quiet,
       steps: 8,
@@ -66,8 +67,8 @@ describe('train', () => {
     );
     expect(result.completed).toBe(true);
     expect(result.step).toBe(8);
-    // Measured over runs with random initial weights: last / first 0.63-0.78 after 8 steps (cpu and webgpu).
-    expect(last).toBeLessThan(0.85 * first);
+    // Seed 1: last / first 0.771 on cpu and on webgpu (seeds 0-7 on cpu: 0.72-0.84).
+    expect(last).toBeLessThan(0.8 * first);
     model.dispose();
   });
 

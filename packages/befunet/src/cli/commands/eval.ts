@@ -1,0 +1,77 @@
+/**
+ * `befunet eval`: a model's Dice, HD95, IoU, sensitivity, specificity and accuracy per class and
+ * their mean on a data set (see `data-options.ts`), as the field reports them.
+ */
+
+import { ConfigError } from '@befunet/common';
+import { METRIC_NAMES } from '@befunet/losses';
+import type { SegmentationDataset } from '../../data/dataset.js';
+import { resizeSample } from '../../data/resize.js';
+import { befunetConfigOf } from '../../model/befunet.js';
+import { loadBefunet } from '../../node/load-model.js';
+import { evaluate } from '../../train/evaluate.js';
+import { backendOption, type Command } from '../command.js';
+import { dataOptions, datasetFromOptions } from '../data-options.js';
+
+/** The data set with every sample resized to the model's input size. */
+function resizedTo(dataset: SegmentationDataset, size: number): SegmentationDataset {
+  return {
+    name: dataset.name,
+    length: dataset.length,
+    numClasses: dataset.numClasses,
+    channels: dataset.channels,
+    get: async (i) => resizeSample(await dataset.get(i), size),
+  };
+}
+
+export const evalCommand: Command = {
+  summary: "a model's Dice, HD95 and other metrics per class on a data set",
+  options: {
+    ...backendOption,
+    ...dataOptions,
+    model: {
+      type: 'string',
+      description: 'model folder, trainer checkpoint, or official .pth/.safetensors (required)',
+    },
+    seed: {
+      type: 'string',
+      default: '1000003',
+      description: 'seed of the synthetic images (default: the held-out ones of the main job)',
+    },
+    json: { type: 'boolean', default: false, description: 'print JSON instead of a table' },
+  },
+  async run(o) {
+    if (o.model === undefined)
+      throw new ConfigError('--model is required (a model folder, checkpoint or official file)');
+    const { model } = await loadBefunet(String(o.model));
+    try {
+      const config = befunetConfigOf(model);
+      const data = await datasetFromOptions(o, {
+        size: config.imageSize,
+        seed: Number(o.seed),
+        numClasses: config.numClasses,
+      });
+      const metrics = await evaluate(model, resizedTo(data, config.imageSize), {
+        onBatch: (done, total) => process.stderr.write(`\revaluating ${done}/${total} images`),
+      });
+      process.stderr.write('\n');
+      if (o.json) {
+        console.log(JSON.stringify({ data: data.name, ...metrics }, null, 2));
+        return;
+      }
+      const header = `${'class'.padEnd(8)}${METRIC_NAMES.map((m) => m.padStart(12)).join('')}`;
+      const row = (label: string, m: Record<(typeof METRIC_NAMES)[number], number>) =>
+        `${label.padEnd(8)}${METRIC_NAMES.map((k) => m[k].toFixed(4).padStart(12)).join('')}`;
+      console.log(
+        [
+          `${data.name}: ${metrics.cases} images (HD95 in pixels)`,
+          header,
+          ...metrics.perClass.map((m, i) => row(String(metrics.classes[i]), m)),
+          row('mean', metrics.mean),
+        ].join('\n'),
+      );
+    } finally {
+      model.dispose();
+    }
+  },
+};
