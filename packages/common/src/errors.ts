@@ -46,3 +46,6 @@ export class FileFormatError extends BefunetError {
 
 /** No WebGPU adapter could be obtained (neither a GPU nor the software fallback). */
 export class WebGpuUnavailableError extends BefunetError {}
+
+/** The WebGPU device was lost (destroyed, driver reset, out of memory) while the library was using it. */
+export class WebGpuDeviceLostError extends BefunetError {}

@@ -10,6 +10,7 @@ export {
   FileFormatError,
   InvalidValueError,
   ShapeError,
+  WebGpuDeviceLostError,
   WebGpuUnavailableError,
   WeightLoadError,
 } from './errors.js';
@@ -21,7 +22,15 @@ export {
   readTorchCheckpoint,
   type TorchCheckpointOptions,
 } from './pth/torch-checkpoint.js';
-export { crc32, ZipArchive } from './pth/zip.js';
+export { writeTorchCheckpoint } from './pth/torch-save.js';
+export {
+  crc32,
+  DEFAULT_MAX_INFLATED_BYTES,
+  ZipArchive,
+  type ZipEntry,
+  type ZipReadOptions,
+} from './pth/zip.js';
+export { writeZip, type ZipWriteEntry } from './pth/zip-writer.js';
 export { relativePositionIndex } from './relative-position.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
@@ -34,3 +43,4 @@ export {
   type StateDictEntry,
   type WeightAssignment,
 } from './state-dict.js';
+export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';

@@ -7,6 +7,7 @@
 import { ConfigError, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../util/random.js';
+import { checkSample } from './check-sample.js';
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
 
 /** Changes a sample (geometry, intensity); must draw all randomness from `rng`. */
@@ -67,6 +68,7 @@ export function stackSamples(samples: SegmentationSample[]): Batch {
   const images = new Float32Array(samples.length * pixels * channels);
   const labels = new Int32Array(samples.length * pixels);
   samples.forEach((s, i) => {
+    checkSample(s);
     if (s.height !== height || s.width !== width || s.channels !== channels) {
       throw new ShapeError(
         `samples of one batch must share a size: ${s.id} is ${s.height}x${s.width}x${s.channels}, ` +
@@ -108,6 +110,7 @@ export async function trainingBatch(
       let sample = await dataset.get(order[position]!);
       const rng = new SeededRandom(mixSeed(seed, epoch, position));
       for (const augment of options.augmentations ?? []) sample = augment(sample, rng);
+      checkSample(sample, dataset.numClasses);
       return sample;
     }),
   );

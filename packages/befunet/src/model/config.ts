@@ -171,9 +171,9 @@ export function validateBefunetConfig(c: BefunetConfig): void {
   if (c.swin.depths.length !== 4)
     throw new ConfigError(`BEFUnet needs 4 Swin stages, got ${c.swin.depths.length}`);
   const stride = c.swin.patchSize * 8;
-  if (!Number.isInteger(c.imageSize) || c.imageSize % stride !== 0) {
+  if (!Number.isInteger(c.imageSize) || c.imageSize < stride || c.imageSize % stride !== 0) {
     throw new ConfigError(
-      `imageSize (${c.imageSize}) must be a multiple of ${stride} (patch size x 8, the deepest level's stride)`,
+      `imageSize (${c.imageSize}) must be a positive multiple of ${stride} (patch size x 8, the deepest level's stride)`,
     );
   }
   if (c.graph === 'official' && c.swin.patchSize !== 4) {
@@ -185,6 +185,14 @@ export function validateBefunetConfig(c: BefunetConfig): void {
     throw new ConfigError(`numClasses must be a positive integer, got ${c.numClasses}`);
   if (!Number.isInteger(c.edgeChannels) || c.edgeChannels < 1) {
     throw new ConfigError(`edgeChannels must be a positive integer, got ${c.edgeChannels}`);
+  }
+  // DLF runs on levels 1 and 4 (widths C and 8C): check here, before any layer holds weights.
+  const dlfWidths = { largeHeads: c.swin.embedDim, smallHeads: 8 * c.swin.embedDim } as const;
+  for (const [key, width] of Object.entries(dlfWidths) as [keyof typeof dlfWidths, number][]) {
+    const heads = c.dlf[key];
+    if (c.graph === 'paper' && (!Number.isInteger(heads) || heads < 1 || width % heads !== 0)) {
+      throw new ConfigError(`dlf.${key} (${heads}) must be a positive divisor of the level width ${width}`);
+    }
   }
   if (c.decoder.width % c.decoder.groups !== 0) {
     throw new ConfigError(

@@ -3,13 +3,24 @@
  * channel is repeated to 3 (as the official code does with CT slices). Every problem is a typed
  * error that names it, before any kernel runs; NaN and Inf are found by reading one flag back.
  */
-import { assertDType, formatShape, InvalidValueError, ShapeError } from '@befunet/common';
+import {
+  assertDType,
+  DTypeError,
+  formatShape,
+  InvalidValueError,
+  readBack,
+  ShapeError,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf } from './befunet.js';
 
 /** Checks the shape and dtype of `images` for a model of input size `imageSize`; returns them as [B, S, S, 3]. */
 export function prepareImages(images: tf.Tensor, imageSize: number): tf.Tensor4D {
+  if (!(images instanceof tf.Tensor)) {
+    throw new DTypeError(`images must be a tf.Tensor, got ${images === null ? 'null' : typeof images}`);
+  }
+  if (images.isDisposed) throw new InvalidValueError('images is a disposed tensor');
   const shape = images.shape;
   if (shape.length !== 3 && shape.length !== 4) {
     throw new ShapeError(`images must be [B, H, W, C] or [H, W, C], got ${formatShape(shape)}`);
@@ -34,8 +45,12 @@ export function prepareImages(images: tf.Tensor, imageSize: number): tf.Tensor4D
 /** Throws an InvalidValueError when `x` holds NaN or an infinity (one boolean is read back). */
 export async function assertFinite(x: tf.Tensor, what: string): Promise<void> {
   const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(x))));
-  const [flag] = await bad.data();
-  bad.dispose();
+  let flag: number | undefined;
+  try {
+    [flag] = await readBack(what, () => bad.data());
+  } finally {
+    bad.dispose();
+  }
   if (flag) throw new InvalidValueError(`${what} contain NaN or infinite values`);
 }
 

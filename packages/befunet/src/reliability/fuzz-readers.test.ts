@@ -29,6 +29,9 @@ describe('fuzzReaders (short, seeded)', () => {
       'hdf5',
       'hdf5 (latest)',
       'pth',
+      'tfjs model.json',
+      'tfjs weights.bin',
+      'pth (given file)',
     ]);
     for (const s of all) {
       expect(s.crashes, `${s.reader} crashes`).toEqual([]);

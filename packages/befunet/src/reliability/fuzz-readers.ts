@@ -20,6 +20,7 @@ import { readNpz } from '../data/readers/npz.js';
 import { decodePng, encodePng } from '../data/readers/png.js';
 import { gzip } from '../data/readers/zlib.js';
 import { SeededRandom } from '../util/random.js';
+import { archiveFuzzTargets } from './fuzz-archive-targets.js';
 import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
 export interface FuzzTarget {
@@ -85,8 +86,10 @@ export function defaultFuzzTargets(pth?: Uint8Array): FuzzTarget[] {
     { name: 'jpeg', sample: FUZZ_JPEG, read: (b, s) => decodeJpeg(b, s) },
     { name: 'hdf5', sample: FUZZ_HDF5, read: (b, s) => readHdf5(b, s) },
     { name: 'hdf5 (latest)', sample: FUZZ_HDF5_LATEST, read: (b, s) => readHdf5(b, s) },
+    // PyTorch .pth, TF.js model.json and weights files.
+    ...archiveFuzzTargets(),
   ];
-  if (pth) targets.push({ name: 'pth', sample: pth, read: (b, s) => readTorchCheckpoint(b, s) });
+  if (pth) targets.push({ name: 'pth (given file)', sample: pth, read: (b, s) => readTorchCheckpoint(b, s) });
   return targets;
 }
 

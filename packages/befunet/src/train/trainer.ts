@@ -13,7 +13,7 @@
  * kept (and saved under `best`). Checkpoints go to `latest` every `everySteps` steps, at the end,
  * and when `signal` aborts the run.
  */
-import { ConfigError, InvalidValueError } from '@befunet/common';
+import { ConfigError, InvalidValueError, readBack } from '@befunet/common';
 import type { AggregatedMetrics } from '@befunet/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -221,7 +221,9 @@ export async function train(
     const countSum = tf.addN(counts);
     tf.dispose([...micro.images, ...micro.labels, ...counts]);
     try {
-      const [lossValue, countValues] = await Promise.all([loss.data(), countSum.data()]);
+      const [lossValue, countValues] = await readBack('training step', () =>
+        Promise.all([loss.data(), countSum.data()]),
+      );
       if (!Number.isFinite(lossValue[0])) {
         throw new InvalidValueError(
           `train: the loss is ${lossValue[0]} at step ${step + 1} (learning rate ${lr}); lower the learning rate`,

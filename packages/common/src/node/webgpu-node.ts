@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { WebGpuUnavailableError } from '../errors.js';
+import { watchDeviceLoss } from '../webgpu-device.js';
 
 export type WebGpuPath = 'vulkan' | 'opengl';
 
@@ -145,6 +146,7 @@ async function registerBackend(
       );
     }
   }
+  watchDeviceLoss(device);
   let disposed = false;
   return {
     path,

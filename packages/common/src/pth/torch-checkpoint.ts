@@ -41,6 +41,8 @@ export interface TorchCheckpointOptions {
   readonly select?: string | readonly string[];
   /** Verify the CRC-32 of the pickle and of every storage read. Defaults to true. */
   readonly verifyChecksums?: boolean;
+  /** Most bytes the archive's compressed records may inflate to (see ZipReadOptions). Defaults to 1 GiB. */
+  readonly maxInflatedBytes?: number;
   /**
    * Most elements decoded over all tensors. Views may share a storage (tied weights) or repeat
    * it (stride 0), so the output can exceed the file; this bounds it. Defaults to 4 elements per
@@ -110,7 +112,10 @@ export function readTorchCheckpoint(
     }
     fail('not a zip archive, so not a torch.save checkpoint (PyTorch >= 1.6)');
   }
-  const zip = ZipArchive.open(bytes, source, { verifyChecksums: options.verifyChecksums ?? true });
+  const zip = ZipArchive.open(bytes, source, {
+    verifyChecksums: options.verifyChecksums ?? true,
+    maxInflatedBytes: options.maxInflatedBytes,
+  });
   const pickles = [...zip.entries.keys()].filter((n) => /^([^/]*\/)?data\.pkl$/.test(n));
   if (pickles.length !== 1) {
     const scripted = [...zip.entries.keys()].some((n) => /(^|\/)constants\.pkl$/.test(n));

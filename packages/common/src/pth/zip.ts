@@ -7,9 +7,15 @@
  * STORED entries, local headers with a data descriptor (bit 3) and alignment padding in their
  * extra fields; a checkpoint re-zipped with compression also reads. Other compression methods,
  * encrypted and multi-disk archives are rejected with a FileFormatError.
+ *
+ * Zip bombs are refused when the archive is opened, before anything is inflated: an entry that
+ * declares more than DEFLATE can produce from its compressed size (1032:1), DEFLATE entries that
+ * declare more than `maxInflatedBytes` in all, and entries whose data overlap (one kernel referenced
+ * by many entries, D. Fifield, "A better zip bomb", WOOT 2019). Inflating never writes past the
+ * declared size, so memory stays bounded by that limit.
  */
 import { FileFormatError } from '../errors.js';
-import { inflateRaw } from './inflate.js';
+import { inflateRaw, MAX_DEFLATE_RATIO } from './inflate.js';
 
 /** One file of the archive, as the central directory describes it. */
 export interface ZipEntry {
@@ -32,7 +38,15 @@ export interface ZipEntry {
 export interface ZipReadOptions {
   /** Verify each entry's CRC-32 when it is read. Defaults to true. */
   readonly verifyChecksums?: boolean;
+  /**
+   * Most bytes the DEFLATE entries may declare in all (STORED entries are views of the file and
+   * cost nothing). Defaults to DEFAULT_MAX_INFLATED_BYTES (1 GiB); raise it for larger archives.
+   */
+  readonly maxInflatedBytes?: number;
 }
+
+/** The default of `ZipReadOptions.maxInflatedBytes`: 1 GiB. */
+export const DEFAULT_MAX_INFLATED_BYTES = 2 ** 30;
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -61,12 +75,11 @@ export class ZipArchive {
 
   /** Parses the central directory of `bytes`; `source` names the file in error messages. */
   static open(bytes: Uint8Array, source = '<zip>', options: ZipReadOptions = {}): ZipArchive {
-    return new ZipArchive(
-      bytes,
-      source,
-      readCentralDirectory(bytes, source),
-      options.verifyChecksums ?? true,
-    );
+    const entries = readCentralDirectory(bytes, source);
+    refuseBombs(entries, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES, (problem) => {
+      throw new FileFormatError(source, problem);
+    });
+    return new ZipArchive(bytes, source, entries, options.verifyChecksums ?? true);
   }
 
   has(name: string): boolean {
@@ -258,6 +271,48 @@ function readCentralDirectory(bytes: Uint8Array, source: string): Map<string, Zi
     at = next;
   }
   return entries;
+}
+
+/**
+ * Refuses, from the central directory alone, archives that would inflate to more than `limit`
+ * bytes, DEFLATE entries declaring more than the format can produce, and entries whose data overlap.
+ * Each entry occupies at least [local header offset, + 30 + compressed size) of the file (the
+ * local header's name and extra field only add to it), so valid archives never trip the overlap test.
+ */
+function refuseBombs(entries: Map<string, ZipEntry>, limit: number, fail: (p: string) => never): void {
+  let inflated = 0;
+  for (const e of entries.values()) {
+    if (e.method !== 8) continue;
+    if (e.size > MAX_DEFLATE_RATIO * e.compressedSize + 16) {
+      fail(
+        `entry '${e.name}' declares ${e.size} bytes from ${e.compressedSize} compressed, beyond DEFLATE's ` +
+          `maximum ratio of ${MAX_DEFLATE_RATIO}:1 (a zip bomb or a corrupt size)`,
+      );
+    }
+    inflated += e.size;
+  }
+  if (inflated > limit) {
+    fail(
+      `DEFLATE entries declare ${inflated} bytes in all, more than the limit of ${limit} ` +
+        '(a zip bomb? if the archive is genuine, raise maxInflatedBytes)',
+    );
+  }
+  const spans = [...entries.values()]
+    .map((e) => ({
+      name: e.name,
+      start: e.localHeaderOffset,
+      end: e.localHeaderOffset + LOCAL_SIZE + e.compressedSize,
+    }))
+    .sort((a, b) => a.start - b.start);
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = [spans[i - 1]!, spans[i]!];
+    if (b.start < a.end) {
+      fail(
+        `entries '${a.name}' and '${b.name}' overlap (bytes [${a.start}, ${a.end}) and [${b.start}, ${b.end})): ` +
+          'an overlapping zip bomb or a corrupt directory',
+      );
+    }
+  }
 }
 
 let crcTables: Uint32Array[] | undefined;

@@ -1,5 +1,6 @@
 /** `befunet fuzz`. */
 import { defaultFuzzTargets, formatFuzzTable, fuzzReaders } from '../../reliability/fuzz-readers.js';
+import { refuseBombs, zipBombCases } from '../../reliability/zip-bombs.js';
 import { intOption } from '../args.js';
 import { backendOption, type Command } from '../command.js';
 
@@ -19,11 +20,17 @@ export const fuzzCommand: Command = {
       seed: intOption(o, 'seed', 0, 2 ** 31 - 1),
       casesPerKind: intOption(o, 'cases', 1, 1_000_000),
     });
-    console.log(formatFuzzTable(stats));
-    const bad = stats.flatMap((s) => [
+    const bombs = refuseBombs(zipBombCases());
+    console.log(formatFuzzTable([...stats, bombs]));
+    console.log(
+      `zip bombs: slowest ${bombs.maxMs.toFixed(0)} ms, largest memory growth ${(bombs.maxMemoryBytes / 2 ** 20).toFixed(1)} MiB`,
+    );
+    const bad = [...stats, bombs].flatMap((s) => [
       ...s.crashes.map((c) => `${s.reader} crash: ${c.case}: ${c.error}`),
       ...s.hangs.map((h) => `${s.reader} hang: ${h.case}: ${h.ms.toFixed(0)} ms`),
     ]);
+    if (bombs.accepted > 0) bad.push(`zip bombs: ${bombs.accepted} accepted instead of refused`);
+    for (const o of bombs.overMemory) bad.push(`zip bombs: ${o.case} grew memory by ${o.bytes} bytes`);
     for (const line of bad) console.log(line);
     if (bad.length) process.exitCode = 1;
   },
