@@ -44,7 +44,7 @@ export { type FilePair, imageKey, labelKey, pairFiles } from './data/file-pairin
 export { type MaskKind, type MaskLabels, maskLabels } from './data/mask-labels.js';
 export * from './data/readers/index.js';
 export { type PixelMap, type ResampleEdge, resampleSample } from './data/resample.js';
-export { resizeSample, resizeTo, type SampleSize } from './data/resize.js';
+export { resizedDataset, resizeSample, resizeTo, type SampleSize } from './data/resize.js';
 export {
   type DatasetSplit,
   type SplitOptions,

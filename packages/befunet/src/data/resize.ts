@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '@befunet/common';
 import type { Augmentation } from './batches.js';
-import type { SegmentationSample } from './dataset.js';
+import type { SegmentationDataset, SegmentationSample } from './dataset.js';
 import { resampleSample } from './resample.js';
 
 /** A square side or a height and a width, in pixels. */
@@ -38,4 +38,15 @@ export function resizeSample(sample: SegmentationSample, size: SampleSize): Segm
 export function resizeTo(size: SampleSize): Augmentation {
   sizeOf(size);
   return (sample) => resizeSample(sample, size);
+}
+
+/** A view of `dataset` whose samples are resized to `size` (for validation and evaluation data). */
+export function resizedDataset(dataset: SegmentationDataset, size: SampleSize): SegmentationDataset {
+  return {
+    name: dataset.name,
+    length: dataset.length,
+    numClasses: dataset.numClasses,
+    channels: dataset.channels,
+    get: async (index) => resizeSample(await dataset.get(index), size),
+  };
 }

@@ -5,24 +5,12 @@
 
 import { ConfigError } from '@befunet/common';
 import { METRIC_NAMES } from '@befunet/losses';
-import type { SegmentationDataset } from '../../data/dataset.js';
-import { resizeSample } from '../../data/resize.js';
+import { resizedDataset } from '../../data/resize.js';
 import { befunetConfigOf } from '../../model/befunet.js';
 import { loadBefunet } from '../../node/load-model.js';
 import { evaluate } from '../../train/evaluate.js';
 import { backendOption, type Command } from '../command.js';
 import { dataOptions, datasetFromOptions } from '../data-options.js';
-
-/** The data set with every sample resized to the model's input size. */
-function resizedTo(dataset: SegmentationDataset, size: number): SegmentationDataset {
-  return {
-    name: dataset.name,
-    length: dataset.length,
-    numClasses: dataset.numClasses,
-    channels: dataset.channels,
-    get: async (i) => resizeSample(await dataset.get(i), size),
-  };
-}
 
 export const evalCommand: Command = {
   summary: "a model's Dice, HD95 and other metrics per class on a data set",
@@ -51,7 +39,7 @@ export const evalCommand: Command = {
         seed: Number(o.seed),
         numClasses: config.numClasses,
       });
-      const metrics = await evaluate(model, resizedTo(data, config.imageSize), {
+      const metrics = await evaluate(model, resizedDataset(data, config.imageSize), {
         onBatch: (done, total) => process.stderr.write(`\revaluating ${done}/${total} images`),
       });
       process.stderr.write('\n');

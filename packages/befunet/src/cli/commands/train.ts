@@ -9,7 +9,7 @@ import { intensityJitter } from '../../data/augment/intensity-jitter.js';
 import { officialGeometry } from '../../data/augment/official.js';
 import { randomRot90Flip } from '../../data/augment/rot90-flip.js';
 import type { Augmentation } from '../../data/batches.js';
-import { resizeTo } from '../../data/resize.js';
+import { resizedDataset, resizeTo } from '../../data/resize.js';
 import { splitDataset } from '../../data/split.js';
 import { runTraining } from '../../jobs/training-run.js';
 import { befunetConfigOf, createBefunet } from '../../model/befunet.js';
@@ -128,7 +128,7 @@ export const trainCommand: Command = {
         seed,
         augmentations: augmentationsOf(o, modelSize),
         loss: { edgeWeight: numberOption(o, 'edge-weight', 0, 1000) },
-        ...(split && { validation: split.validation }),
+        ...(split && { validation: resizedDataset(split.validation, modelSize) }),
         validateEveryEpochs: intOption(o, 'val-every', 1, 1_000_000),
         checkpointEverySteps: intOption(o, 'checkpoint-every', 1, 100_000_000),
         resume: Boolean(o.resume),

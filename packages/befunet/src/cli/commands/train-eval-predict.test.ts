@@ -1,0 +1,191 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testProject } from '@befunet/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeNifti, readNifti } from '../../data/readers/nifti.js';
+import { decodePng, encodePng } from '../../data/readers/png.js';
+import { runCli, temporaryFolder } from '../run-cli.test-util.js';
+
+/** An ISIC-style folder: RGB images (40x36, not the model's size) with a bright disc, binary masks. */
+function writeSkinFolder(root: string, count: number): { images: string; masks: string } {
+  const images = join(root, 'images');
+  const masks = join(root, 'masks');
+  mkdirSync(images, { recursive: true });
+  mkdirSync(masks, { recursive: true });
+  const [w, h] = [40, 36];
+  for (let i = 0; i < count; i++) {
+    const rgb = new Uint8Array(w * h * 3);
+    const mask = new Uint8Array(w * h);
+    const [cx, cy, r] = [12 + 2 * i, 14 + i, 6 + (i % 3)];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const inside = (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+        mask[y * w + x] = inside ? 255 : 0;
+        rgb.fill(inside ? 200 - 10 * i : 40 + ((x * y) % 17), 3 * (y * w + x), 3 * (y * w + x) + 3);
+      }
+    }
+    const name = `ISIC_${String(i).padStart(7, '0')}`;
+    writeFileSync(join(images, `${name}.png`), encodePng({ width: w, height: h, channels: 3, data: rgb }));
+    writeFileSync(
+      join(masks, `${name}_segmentation.png`),
+      encodePng({ width: w, height: h, channels: 1, data: mask }),
+    );
+  }
+  return { images, masks };
+}
+
+const tmp = temporaryFolder('befunet-train-');
+afterAll(tmp.remove);
+
+// The CLI runs in child processes that pick their backend by flag: once, in the cpu project.
+describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a folder of images', () => {
+  let data: { images: string; masks: string };
+  const run = join(tmp.path, 'run');
+  const common = ['--backend', 'cpu', '--preset', 'tiny', '--size', '32', '--batch', '2', '--seed', '3'];
+  beforeAll(() => {
+    data = writeSkinFolder(join(tmp.path, 'skin'), 6);
+  });
+
+  it('trains with validation, checkpoints, overlays and metrics, then resumes to more steps', async () => {
+    const args = [
+      'train',
+      ...common,
+      '--images',
+      data.images,
+      '--masks',
+      data.masks,
+      '--val-fraction',
+      '0.34',
+    ];
+    const first = await runCli([...args, '--steps', '2', '--checkpoint-every', '1', '--out', run]);
+    expect(first.stderr).toMatch(/epoch 1\/1 \[#{20}\] 2\/2 \| loss \d/);
+    expect(first.stderr).toMatch(/validation at step 2: mean Dice \d\.\d{4}/);
+    expect(first.stdout).toMatch(/validation mean Dice \d\.\d{4}/);
+    for (const path of ['model/model.json', 'metrics.json', 'checkpoints/latest.json']) {
+      expect(existsSync(join(run, path)), path).toBe(true);
+    }
+    const overlays = readdirSync(join(run, 'overlays'));
+    expect(overlays).toHaveLength(2); // 6 images, a third held out
+    // Overlay: the image at the model's size with the prediction, a gap, then the ground truth.
+    const overlay = decodePng(readFileSync(join(run, 'overlays', overlays[0]!)));
+    expect(overlay.height).toBe(32);
+    expect(overlay.width).toBeGreaterThan(64);
+    const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+    expect(metrics.steps).toBe(2);
+    expect(metrics.data.trainImages).toBe(4);
+
+    // Resuming needs the same options (the poly schedule depends on the total); a finished run
+    // resumes at its last step and only rewrites its outputs.
+    await expect(runCli([...args, '--steps', '3', '--out', run, '--resume'])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/totalSteps: 2 vs 3.*resume with the same options/),
+    });
+    const resumed = await runCli([
+      ...args,
+      '--steps',
+      '2',
+      '--checkpoint-every',
+      '1',
+      '--out',
+      run,
+      '--resume',
+    ]);
+    expect(resumed.stderr).toMatch(/resum\w* .*step 2/i);
+    expect(JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')).resumedFrom).toBe(2);
+  });
+
+  it('evaluates the model folder and the checkpoint to the same metrics', async () => {
+    const dataArgs = ['--images', data.images, '--masks', data.masks, '--json'];
+    const fromModel = JSON.parse(
+      (await runCli(['eval', '--backend', 'cpu', '--model', join(run, 'model'), ...dataArgs])).stdout,
+    );
+    const fromCheckpoint = JSON.parse(
+      (await runCli(['eval', '--backend', 'cpu', '--model', join(run, 'checkpoints'), ...dataArgs])).stdout,
+    );
+    expect(fromModel.cases).toBe(6);
+    expect(fromModel.classes).toEqual([1]);
+    expect(fromCheckpoint.mean).toEqual(fromModel.mean);
+    const table = (
+      await runCli([
+        'eval',
+        '--backend',
+        'cpu',
+        '--model',
+        join(run, 'model'),
+        '--images',
+        data.images,
+        '--masks',
+        data.masks,
+      ])
+    ).stdout;
+    expect(table).toMatch(/^mean\s+\d\.\d{4}/m);
+  });
+
+  it('predicts images of another size and a NIfTI volume, keeping sizes and geometry', async () => {
+    const out = join(tmp.path, 'predicted');
+    const { stdout } = await runCli([
+      'predict',
+      '--backend',
+      'cpu',
+      '--model',
+      join(run, 'model'),
+      '--input',
+      data.images,
+      '--out',
+      out,
+    ]);
+    expect(stdout).toMatch(/ISIC_0000000\.png -> .*ISIC_0000000_labels\.png/);
+    const labels = decodePng(readFileSync(join(out, 'ISIC_0000000_labels.png')));
+    expect([labels.width, labels.height, labels.channels]).toEqual([40, 36, 1]);
+    expect(Math.max(...labels.data)).toBeLessThanOrEqual(1);
+
+    const shape = [40, 36, 3];
+    const volume = Float32Array.from({ length: 40 * 36 * 3 }, (_, i) => (i % 97) / 97);
+    const nii = join(tmp.path, 'volume.nii');
+    writeFileSync(nii, encodeNifti({ shape, data: volume, dtype: 'float32' }));
+    await runCli([
+      'predict',
+      '--backend',
+      'cpu',
+      '--model',
+      join(run, 'model'),
+      '--input',
+      nii,
+      '--out',
+      out,
+    ]);
+    const written = readNifti(new Uint8Array(readFileSync(join(out, 'volume_labels.nii.gz'))));
+    expect(written.shape).toEqual(shape);
+  });
+
+  it('says what to fix: missing folder, image without mask, bad option, missing model', async () => {
+    await expect(
+      runCli(['train', ...common, '--images', join(tmp.path, 'nope'), '--masks', data.masks, '--steps', '1']),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/nope does not exist/) });
+    const lonely = join(tmp.path, 'lonely');
+    mkdirSync(lonely);
+    writeFileSync(join(lonely, 'extra.png'), readFileSync(join(data.images, 'ISIC_0000000.png')));
+    await expect(
+      runCli(['train', ...common, '--images', lonely, '--masks', data.masks, '--steps', '1']),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/without a mask|no mask/i) });
+    await expect(
+      runCli([
+        'predict',
+        '--backend',
+        'cpu',
+        '--model',
+        join(run, 'model'),
+        '--input',
+        data.images,
+        '--mode',
+        'zoom',
+      ]),
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/--mode must be sliding-window or resize/),
+    });
+    await expect(
+      runCli(['eval', '--backend', 'cpu', '--model', join(tmp.path, 'missing')]),
+    ).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/missing' does not exist/) });
+  });
+});
