@@ -40,7 +40,11 @@ export const MAIN_JOB_CLASSES = 4;
 
 export async function runMainJob(options: MainJobOptions): Promise<TrainingRunResult> {
   const { size, seed } = options;
-  const model = createBefunet(befunetConfig('tiny', { imageSize: size, numClasses: MAIN_JOB_CLASSES }));
+  const model = createBefunet(
+    befunetConfig('tiny', { imageSize: size, numClasses: MAIN_JOB_CLASSES }),
+    {},
+    { seed },
+  );
   const synthetic = { size, numClasses: MAIN_JOB_CLASSES };
   // Validation images come from another seed of the generator: never seen in training.
   const trainSet = new SyntheticDataset(options.trainImages, seed, synthetic);

@@ -50,7 +50,7 @@ function scheduleOf(o: OptionValues): LrSchedule {
   return { kind, warmupSteps: intOption(o, 'warmup', 0, 1_000_000) };
 }
 
-async function modelOf(o: OptionValues, numClasses: number): Promise<tfl.LayersModel> {
+async function modelOf(o: OptionValues, numClasses: number, seed: number): Promise<tfl.LayersModel> {
   if (o.init !== undefined) {
     const { model } = await loadBefunet(String(o.init));
     const have = befunetConfigOf(model).numClasses;
@@ -64,7 +64,8 @@ async function modelOf(o: OptionValues, numClasses: number): Promise<tfl.LayersM
     numClasses,
     ...(o.size === undefined ? {} : { imageSize: intOption(o, 'size', 32, 4096) }),
   };
-  return createBefunet(befunetConfig(String(o.preset) as BefunetPreset, overrides));
+  // Seeded initial weights: the same command starts from the same model.
+  return createBefunet(befunetConfig(String(o.preset) as BefunetPreset, overrides), {}, { seed });
 }
 
 export const trainCommand: Command = {
@@ -113,7 +114,7 @@ export const trainCommand: Command = {
     const data = await datasetFromOptions(o, { size, seed, numClasses: presetConfig.numClasses });
     const fraction = numberOption(o, 'val-fraction', 0, 0.9);
     const split = fraction > 0 ? splitDataset(data, { validationFraction: fraction, seed }) : undefined;
-    const model = await modelOf(o, data.numClasses);
+    const model = await modelOf(o, data.numClasses, seed);
     const modelSize = befunetConfigOf(model).imageSize;
     try {
       const { final, outDir } = await runTraining(model, split?.train ?? data, {
