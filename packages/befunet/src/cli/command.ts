@@ -16,6 +16,6 @@ export const backendOption = {
   backend: {
     type: 'string',
     default: 'auto',
-    description: 'auto (webgpu when a GPU adapter exists, else the fastest CPU backend), webgpu or cpu',
+    description: 'auto (webgpu when a GPU adapter exists, else wasm, else cpu), webgpu, wasm or cpu',
   },
 } as const satisfies OptionSpecs;

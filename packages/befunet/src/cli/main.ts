@@ -5,7 +5,7 @@
  */
 import { BefunetError, deviceLoss, WebGpuDeviceLostError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '../node/backend.js';
+import { type BackendName, useBackend } from '../node/backend.js';
 import { parseOptions, usage } from './args.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const options = parseOptions(rest, command.options);
-  const backend = await useBackend((options.backend as 'auto' | 'cpu' | 'webgpu' | undefined) ?? 'auto');
+  const backend = await useBackend((options.backend as BackendName | undefined) ?? 'auto');
   try {
     console.error(`backend: ${backend.description}`);
     injectDeviceLoss();

@@ -6,8 +6,11 @@
  * sum one filter element at a time through index-computing buffer reads; it is 30-60x slower than
  * the forward conv and dominates CPU training time. This one walks the output positions once and
  * accumulates each (input row, output-gradient row) outer product into the filter, with contiguous
- * inner loops over the channels.
+ * inner loops over the channels. The loops are plain JavaScript over Float32Arrays, so the wasm backend
+ * runs them too, over views of its heap (`wasm-conv2d-backprop-filter.ts`).
  */
+import * as tf from '@tensorflow/tfjs-core';
+
 export interface Conv2dGeometry {
   strideHeight: number;
   strideWidth: number;
@@ -51,4 +54,46 @@ export function conv2dBackpropFilterNhwc(
     }
   }
   return dw;
+}
+
+/** The attributes of TF.js's `Conv2DBackpropFilter` kernel. */
+export type Conv2dBackpropFilterAttrs = Pick<
+  tf.Conv2DBackpropFilterAttrs,
+  'strides' | 'pad' | 'dimRoundingMode' | 'filterShape'
+>;
+
+/** The `Conv2DBackpropFilter` kernel (NHWC, float32) on the values of x and dy, geometry from its attributes. */
+export function conv2dBackpropFilterKernel(
+  x: Float32Array,
+  xShape: readonly number[],
+  dy: Float32Array,
+  dyShape: readonly number[],
+  attrs: Conv2dBackpropFilterAttrs,
+): Float32Array {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  return conv2dBackpropFilterNhwc(x, xShape, dy, dyShape, attrs.filterShape, convGeometry(info));
+}
+
+/** The strides, dilations and top / left padding of a conv, from TF.js's conv info. */
+export function convGeometry(info: tf.backend_util.Conv2DInfo): Conv2dGeometry & {
+  dilationHeight: number;
+  dilationWidth: number;
+} {
+  return {
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
 }

@@ -3,8 +3,14 @@
  * dW[kh, kw, c, m] = sum over b, oy, ox of x[b, oy*sh + kh*dh - pt, ox*sw + kw*dw - pl, c] *
  * dy[b, oy, ox, c*M + m] (M the channel multiplier). Like the dense case, TF.js 4.22's cpu kernel is
  * far slower than the forward conv; this one walks the output positions once with contiguous channel loops.
+ * Plain JavaScript: the wasm backend runs it too (`wasm-depthwise-backprop-filter.ts`).
  */
-import type { Conv2dGeometry } from './cpu-conv2d-backprop-filter.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  type Conv2dBackpropFilterAttrs,
+  type Conv2dGeometry,
+  convGeometry,
+} from './cpu-conv2d-backprop-filter.js';
 
 export interface DepthwiseGeometry extends Conv2dGeometry {
   dilationHeight: number;
@@ -46,4 +52,29 @@ export function depthwiseBackpropFilterNhwc(
     }
   }
   return dw;
+}
+
+/** The attributes of TF.js's `DepthwiseConv2dNativeBackpropFilter` kernel. */
+export type DepthwiseBackpropFilterAttrs = Conv2dBackpropFilterAttrs & {
+  dilations?: number | [number, number];
+};
+
+/** The `DepthwiseConv2dNativeBackpropFilter` kernel (float32) on the values of x and dy. */
+export function depthwiseBackpropFilterKernel(
+  x: Float32Array,
+  xShape: readonly number[],
+  dy: Float32Array,
+  dyShape: readonly number[],
+  attrs: DepthwiseBackpropFilterAttrs,
+): Float32Array {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  return depthwiseBackpropFilterNhwc(x, xShape, dy, dyShape, attrs.filterShape, convGeometry(info));
 }

@@ -4,8 +4,11 @@
  * handle (NCHW, non-float32) go to the original kernels. `useBackend('cpu')` registers them.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { conv2dBackpropFilterNhwc } from './cpu-conv2d-backprop-filter.js';
-import { depthwiseBackpropFilterNhwc } from './cpu-depthwise-backprop-filter.js';
+import { conv2dBackpropFilterKernel } from './cpu-conv2d-backprop-filter.js';
+import {
+  type DepthwiseBackpropFilterAttrs,
+  depthwiseBackpropFilterKernel,
+} from './cpu-depthwise-backprop-filter.js';
 
 type CpuBackend = {
   data: { get(id: object): { values: unknown } };
@@ -15,65 +18,20 @@ type CpuBackend = {
 interface FilterGradientArgs {
   x: tf.TensorInfo;
   dy: tf.TensorInfo;
-  attrs: tf.Conv2DBackpropFilterAttrs & { dilations?: number | [number, number] };
+  attrs: DepthwiseBackpropFilterAttrs & { dataFormat?: 'NHWC' | 'NCHW' };
   backend: CpuBackend;
 }
 
 /** The kernels replaced, with what computes them; `null` means: use the original kernel. */
 const REPLACEMENTS: Record<string, (a: FilterGradientArgs) => Float32Array | null> = {
-  [tf.Conv2DBackpropFilter]: ({ x, dy, attrs, backend }) => {
-    if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return null;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    return conv2dBackpropFilterNhwc(
-      values(backend, x),
-      x.shape,
-      values(backend, dy),
-      dy.shape,
-      attrs.filterShape,
-      {
-        strideHeight: info.strideHeight,
-        strideWidth: info.strideWidth,
-        padTop: info.padInfo.top,
-        padLeft: info.padInfo.left,
-      },
-    );
-  },
-  [tf.DepthwiseConv2dNativeBackpropFilter]: ({ x, dy, attrs, backend }) => {
-    if (x.dtype !== 'float32') return null;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      attrs.dilations ?? 1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      true,
-    );
-    return depthwiseBackpropFilterNhwc(
-      values(backend, x),
-      x.shape,
-      values(backend, dy),
-      dy.shape,
-      attrs.filterShape,
-      {
-        strideHeight: info.strideHeight,
-        strideWidth: info.strideWidth,
-        dilationHeight: info.dilationHeight,
-        dilationWidth: info.dilationWidth,
-        padTop: info.padInfo.top,
-        padLeft: info.padInfo.left,
-      },
-    );
-  },
+  [tf.Conv2DBackpropFilter]: ({ x, dy, attrs, backend }) =>
+    attrs.dataFormat === 'NCHW' || x.dtype !== 'float32'
+      ? null
+      : conv2dBackpropFilterKernel(values(backend, x), x.shape, values(backend, dy), dy.shape, attrs),
+  [tf.DepthwiseConv2dNativeBackpropFilter]: ({ x, dy, attrs, backend }) =>
+    x.dtype !== 'float32'
+      ? null
+      : depthwiseBackpropFilterKernel(values(backend, x), x.shape, values(backend, dy), dy.shape, attrs),
 };
 
 const values = (backend: CpuBackend, t: tf.TensorInfo) => backend.data.get(t.dataId).values as Float32Array;

@@ -1,0 +1,44 @@
+/**
+ * What JavaScript kernels need from TF.js's wasm backend (`BackendWasm`, typed here so that
+ * `@tensorflow/tfjs-backend-wasm` stays an optional peer): every tensor lives on the WebAssembly
+ * heap; `typedArrayFromHeap` views it, `makeOutput` allocates a result there (copying `values` when
+ * given). An allocation may grow the heap and detach earlier views, so a kernel takes its views after
+ * its last allocation.
+ */
+import { DTypeError } from '@befunet/common';
+import type * as tf from '@tensorflow/tfjs-core';
+
+export interface WasmBackend {
+  makeOutput(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: tf.backend_util.BackendValues,
+  ): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
+  disposeData(dataId: tf.DataId): boolean;
+}
+
+/** Throws a DTypeError naming the kernel input (`what`) unless `t` has the dtype. */
+export function requireDType(t: tf.TensorInfo, dtype: tf.DataType, what: string): void {
+  if (t.dtype !== dtype) throw new DTypeError(`${what} must be ${dtype}, got ${t.dtype}`);
+}
+
+/** A float32 view of `t` on the heap (`what` names the kernel input in the error). */
+export function float32View(backend: WasmBackend, t: tf.TensorInfo, what: string): Float32Array {
+  requireDType(t, 'float32', what);
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** A kernel of the wasm backend from a function of its inputs, attributes and backend. */
+export function wasmKernel<Inputs, Attrs>(
+  kernelName: string,
+  compute: (inputs: Inputs, attrs: Attrs, backend: WasmBackend) => tf.TensorInfo,
+): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) =>
+      compute(inputs as unknown as Inputs, attrs as unknown as Attrs, backend as unknown as WasmBackend),
+  };
+}

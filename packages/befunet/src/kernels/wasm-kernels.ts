@@ -1,0 +1,56 @@
+/**
+ * Kernels for TF.js 4.22's wasm backend. Missing ones, which BEFUnet training needs (found by running
+ * a training step of the tiny, paper and official presets on wasm): the filter gradients of dense and
+ * depthwise convs, the input gradient of depthwise convs, and `UnsortedSegmentSum` (the gradient of
+ * `gather`). Faster ones, replacing the backend's own: `Tile`. `useBackend('wasm' | 'auto')`
+ * registers them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { wasmConv2dBackpropFilter } from './wasm-conv2d-backprop-filter.js';
+import { wasmDepthwiseBackpropFilter } from './wasm-depthwise-backprop-filter.js';
+import { wasmDepthwiseBackpropInput } from './wasm-depthwise-backprop-input.js';
+import { wasmTile } from './wasm-tile.js';
+import { wasmUnsortedSegmentSum } from './wasm-unsorted-segment-sum.js';
+
+/** Kernels the wasm backend lacks; one it has (e.g. in a later TF.js) is left alone. */
+export const WASM_MISSING_KERNELS: readonly tf.KernelConfig[] = [
+  wasmConv2dBackpropFilter,
+  wasmDepthwiseBackpropFilter,
+  wasmDepthwiseBackpropInput,
+  wasmUnsortedSegmentSum,
+];
+
+/** Kernels registered in place of the wasm backend's own. */
+export const WASM_FASTER_KERNELS: readonly tf.KernelConfig[] = [wasmTile];
+
+const originals = new Map<string, tf.KernelConfig>();
+
+/** Registers the wasm kernels above (idempotent). Returns the names registered by this call. */
+export function registerWasmTrainingKernels(): string[] {
+  const registered: string[] = [];
+  for (const kernel of WASM_MISSING_KERNELS) {
+    if (tf.getKernel(kernel.kernelName, 'wasm')) continue;
+    tf.registerKernel(kernel);
+    registered.push(kernel.kernelName);
+  }
+  for (const kernel of WASM_FASTER_KERNELS) {
+    if (originals.has(kernel.kernelName)) continue;
+    const original = tf.getKernel(kernel.kernelName, 'wasm');
+    if (original) {
+      originals.set(kernel.kernelName, original);
+      tf.unregisterKernel(kernel.kernelName, 'wasm');
+    }
+    tf.registerKernel(kernel);
+    registered.push(kernel.kernelName);
+  }
+  return registered;
+}
+
+/** Puts the wasm backend's own versions of the replaced kernels back (for comparisons). */
+export function restoreWasmKernels(): void {
+  for (const [kernelName, original] of originals) {
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel(original);
+  }
+  originals.clear();
+}
