@@ -4,6 +4,7 @@
  */
 import { assertDType, ConfigError, formatShape, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
+import { oneHotFloat } from './targets.js';
 
 export interface EdgeTargetsOptions {
   /**
@@ -76,12 +77,7 @@ export function edgeTargets(labels: tf.Tensor, options: EdgeTargetsOptions = {})
       return tf.cast(tf.notEqual(hi, lo), 'float32') as tf.Tensor4D;
     }
     const flat = tf.reshape(tf.cast(l, 'int32'), [-1]) as tf.Tensor1D;
-    let m = tf.reshape(tf.oneHot(flat, o.numClasses, 1, 0, 'float32'), [
-      b!,
-      o.size[0],
-      o.size[1],
-      o.numClasses,
-    ]);
+    let m = tf.reshape(oneHotFloat(flat, o.numClasses), [b!, o.size[0], o.size[1], o.numClasses]);
     if (!o.includeBackground && o.numClasses > 1) m = tf.slice(m, [0, 0, 0, 1], [-1, -1, -1, -1]);
     const m4 = m as tf.Tensor4D;
     const dilated = tf.maxPool(m4, k, 1, 'same');

@@ -28,6 +28,15 @@ export function isClassIndexTarget(yTrue: tf.Tensor, yPred: tf.Tensor, what: str
 }
 
 /**
+ * One-hot float32 maps of int32 class indices. The dtype argument of `tf.oneHot` is not used here:
+ * TF.js 4.22's wasm kernel ignores it and writes int32 data into a tensor marked float32 (1 reads
+ * back as 1.4e-45), so the int32 result is cast instead, which is right on every backend.
+ */
+export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(indices, depth), 'float32') as tf.Tensor2D);
+}
+
+/**
  * `yTrue` as float one-hot maps of `yPred`'s shape. Class indices outside `[0, C)` give all-zero
  * rows (TF.js `oneHot`); run {@link checkClassLabels} in the data pipeline to reject them.
  */
@@ -38,7 +47,7 @@ export function toOneHot(yTrue: tf.Tensor, yPred: tf.Tensor, what: string): tf.T
     // One channel (sigmoid output): the index map is the binary map itself.
     if (numClasses === 1) return tf.reshape(tf.cast(yTrue, 'float32'), yPred.shape);
     const flat = tf.reshape(tf.cast(yTrue, 'int32'), [-1]) as tf.Tensor1D;
-    return tf.reshape(tf.oneHot(flat, numClasses, 1, 0, 'float32'), yPred.shape);
+    return tf.reshape(oneHotFloat(flat, numClasses), yPred.shape);
   });
 }
 

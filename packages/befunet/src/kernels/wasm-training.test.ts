@@ -3,12 +3,14 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { createBefunet } from '../model/befunet.js';
+import { trainingLoss } from '../train/training-loss.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 /**
  * One training step of the tiny preset (32 px, batch 2: PDC depthwise convs, Swin windows with the
  * relative-position gather, LCAF, DLF, LayerNormalization tiles) on wasm with the registered kernels,
  * against the same step on TF.js's cpu backend: the same loss and the same gradient for every weight.
+ * (This caught TF.js's wasm `oneHot` ignoring its dtype, see `oneHotFloat` in @befunet/losses.)
  */
 async function trainingGradients(backend: string, weights?: Float32Array[]) {
   return runOnBackend(backend, async () => {
@@ -18,10 +20,11 @@ async function trainingGradients(backend: string, weights?: Float32Array[]) {
       weights ?? (await Promise.all(model.getWeights().map(async (w) => (await w.data()) as Float32Array)));
     model.setWeights(model.getWeights().map((w, i) => tf.tensor(initial[i]!, w.shape)));
     const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 1);
-    const labels = tf.oneHot(tf.randomUniform([2, 32, 32], 0, 4, 'int32', 2), 4);
+    const labels = tf.randomUniform([2, 32, 32], 0, 4, 'int32', 2);
     const { value, grads } = tf.variableGrads(() => {
-      const out = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
-      return tf.losses.softmaxCrossEntropy(labels, Array.isArray(out) ? out[0]! : out) as tf.Scalar;
+      // The trainer's own loss (CE + Dice on the logits, the edge loss on the edge maps), so that
+      // its one-hot targets and edge targets run on wasm too.
+      return trainingLoss('paper', model.apply(x, { training: true }) as tf.Tensor[], labels);
     });
     const result = {
       weights: initial,
