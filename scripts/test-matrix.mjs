@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
  * The test command: runs every package's vitest suite on every backend (cpu, webgpu), then the
- * smoke test of the built packages, and prints a package x backend table of passed/failed counts
- * ending with `N passed, N failed`. Exits non-zero when anything failed or a cell ran no test.
+ * demo page's end-to-end test in headless Chromium and the smoke test of the built packages, and
+ * prints a package x backend table of passed/failed counts ending with `N passed, N failed`. Exits non-zero when anything failed or a cell ran no test.
  *
- * usage: node scripts/test-matrix.mjs [--package NAME]... [--backend cpu|webgpu]... [--no-smoke]
+ * usage: node scripts/test-matrix.mjs [--package NAME]... [--backend cpu|webgpu]... [--no-smoke] [--no-demo]
  * Each cell's full output goes to .test-results/<package>.<backend>.log; failing cells are printed.
  */
 import { spawn } from 'node:child_process';
@@ -42,39 +42,50 @@ mkdirSync(resultsDir, { recursive: true });
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const rows = [];
 
+/** Runs one vitest cell (a package on a backend, or an app's end-to-end tests) and records its row. */
+async function vitestCell(pkg, backend, cwd, vitestArgs) {
+  const json = join(resultsDir, `${pkg}.${backend}.json`);
+  const log = join(resultsDir, `${pkg}.${backend}.log`);
+  process.stdout.write(`  ${pkg} x ${backend} ... `);
+  const { code, output, seconds } = await run(
+    process.execPath,
+    [vitest, 'run', ...vitestArgs, '--reporter=default', '--reporter=json', `--outputFile=${json}`],
+    cwd,
+    log,
+  );
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  if (existsSync(json)) {
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    passed = report.numPassedTests;
+    failed = report.numFailedTests;
+    skipped = report.numPendingTests + report.numTodoTests;
+    // A file that failed to load (or a failing hook) has no failed test but fails the suite.
+    failed += report.testResults.filter(
+      (f) => f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed'),
+    ).length;
+  }
+  const problem =
+    code !== 0 && failed === 0 ? `vitest exited ${code}` : passed + failed === 0 ? 'no test ran' : '';
+  if (problem) failed += 1;
+  rows.push({ pkg, backend, passed, failed, skipped, seconds, problem });
+  console.log(
+    `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${seconds.toFixed(1)} s)${problem ? ` [${problem}]` : ''}`,
+  );
+  if (failed > 0) console.log(output.split('\n').slice(-80).join('\n'));
+}
+
 for (const pkg of packages) {
   for (const backend of backends) {
-    const json = join(resultsDir, `${pkg}.${backend}.json`);
-    const log = join(resultsDir, `${pkg}.${backend}.log`);
-    process.stdout.write(`  ${pkg} x ${backend} ... `);
-    const { code, output, seconds } = await run(
-      process.execPath,
-      [vitest, 'run', '--project', backend, '--reporter=default', '--reporter=json', `--outputFile=${json}`],
-      join(root, 'packages', pkg),
-      log,
-    );
-    let passed = 0;
-    let failed = 0;
-    let skipped = 0;
-    if (existsSync(json)) {
-      const report = JSON.parse(readFileSync(json, 'utf8'));
-      passed = report.numPassedTests;
-      failed = report.numFailedTests;
-      skipped = report.numPendingTests + report.numTodoTests;
-      // A file that failed to load (or a failing hook) has no failed test but fails the suite.
-      failed += report.testResults.filter(
-        (f) => f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed'),
-      ).length;
-    }
-    const problem =
-      code !== 0 && failed === 0 ? `vitest exited ${code}` : passed + failed === 0 ? 'no test ran' : '';
-    if (problem) failed += 1;
-    rows.push({ pkg, backend, passed, failed, skipped, seconds, problem });
-    console.log(
-      `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${seconds.toFixed(1)} s)${problem ? ` [${problem}]` : ''}`,
-    );
-    if (failed > 0) console.log(output.split('\n').slice(-80).join('\n'));
+    await vitestCell(pkg, backend, join(root, 'packages', pkg), ['--project', backend]);
   }
+}
+
+// The demo page in headless Chromium (WebGPU on SwiftShader, and the cpu fallback), built by
+// `turbo run build` before this script runs.
+if (!args.includes('--no-demo') && onlyPackages.length === 0) {
+  await vitestCell('demo', 'chromium', join(root, 'apps', 'demo'), ['--config', 'vitest.e2e.config.ts']);
 }
 
 if (!args.includes('--no-smoke') && onlyPackages.length === 0) {

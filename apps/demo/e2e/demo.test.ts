@@ -76,7 +76,7 @@ describe('the demo page on WebGPU (SwiftShader)', () => {
     expect(state.backend).toBe('webgpu');
     expect(state.fallbackReason).toBeUndefined();
     await expect.poll(() => page.locator('#backend').textContent()).toBe('Backend: webgpu');
-    expect(state.model).toMatch(/paper graph, 32x32 input, 4 classes/);
+    expect(state.model).toMatch(/paper graph, (\d+)x\1 input, 4 classes/);
   });
 
   it('segments the built-in sample as the Node.js reference does, and saves a screenshot', async () => {
@@ -134,7 +134,7 @@ describe('the demo page on WebGPU (SwiftShader)', () => {
     const files = readdirSync(modelDir).map((f) => join(modelDir, f));
     await page.getByLabel(/TF.js model/).setInputFiles(files);
     const loaded = await settled(page);
-    expect(loaded.model).toMatch(/^TF.js model model.json: paper graph, 32x32 input, 4 classes/);
+    expect(loaded.model).toMatch(/^TF.js model model.json: paper graph, (\d+)x\1 input, 4 classes/);
     const state = await runSample(page);
     const comparison = compareSegmentations(state, await reference(samplePicture()));
     expect(comparison.logitMismatches).toBe(0);
