@@ -4,7 +4,6 @@
  */
 
 import { badInputModel, formatBadInputTable, runBadInputCases } from './bad-input-cases.js';
-import { archiveFuzzTargets } from './fuzz-archive-targets.js';
 import { defaultFuzzTargets, type FuzzStats, formatFuzzTable, fuzzReaders } from './fuzz-readers.js';
 import { refuseBombs, zipBombCases } from './zip-bombs.js';
 
