@@ -129,6 +129,22 @@ describe('edgeLoss (eq. 14)', () => {
     tf.dispose([t, p]);
   });
 
+  it('has a finite gradient at saturated probabilities (0 and 1), where log would give 0 * Infinity', async () => {
+    // Targets 1, 0, 1, 0 against predictions 0, 1 (saturated, clamped: no gradient) and 0.25, 0.75.
+    const t = tf.tensor([1, 0, 1, 0], [1, 4]);
+    const p = tf.tensor([0, 1, 0.25, 0.75], [1, 4]);
+    const g = tf.grad((x: tf.Tensor) => edgeLoss(t, x))(p);
+    const values = Array.from(await g.data());
+    expect(values.every(Number.isFinite)).toBe(true);
+    // Two positives and two negatives: beta = 1/2 (positives), alpha = 1.1 * 1/2 (negatives);
+    // d/dp of -beta log p is -beta / p, of -alpha log(1 - p) is alpha / (1 - p).
+    expect(values[0]).toBe(0);
+    expect(values[1]).toBe(0);
+    expect(values[2]).toBeCloseTo(-0.5 / 0.25, 4);
+    expect(values[3]).toBeCloseTo(0.55 / 0.25, 4);
+    tf.dispose([t, p, g]);
+  });
+
   it('does not leak tensors', async () => {
     const t = tf.tensor(target, shape);
     const p = tf.tensor(maps[0]!, shape);

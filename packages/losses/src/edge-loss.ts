@@ -75,6 +75,23 @@ export function edgeBalanceWeights(
   });
 }
 
+/** The smallest normal float32; below it WebGPU may flush to zero. */
+const FLOAT32_MIN_NORMAL = 1.1754944e-38;
+
+/**
+ * log(x) clamped at -100 as PyTorch's `binary_cross_entropy` does, with a finite gradient. A plain
+ * `maximum(log(x), -100)` has the gradient 0 * (1 / 0) = NaN where x = 0, which a saturated sigmoid
+ * gives (sigmoid(z) rounds to 1 in float32 for z > 17, so 1 - p = 0): here x at or below the
+ * smallest normal float32 gives -100 and gradient 0 (PyTorch's clamp differs only for x in the
+ * subnormal range, where log x lies in [-100, -87.3]).
+ */
+function clampedLog(x: tf.Tensor): tf.Tensor {
+  // usable = 1 where x > MIN_NORMAL, else 0 (tf.step has a zero gradient); above it log x > -87.4.
+  const usable = tf.step(tf.sub(x, FLOAT32_MIN_NORMAL));
+  const log = tf.log(tf.maximum(x, FLOAT32_MIN_NORMAL));
+  return tf.add(-100, tf.mul(usable, tf.add(log, 100)));
+}
+
 /**
  * Edge loss of eq. 14, `-sum_{i,j} l_i^j`, for one edge map or a list of them (deep supervision)
  * against one soft target `yTrue` in [0, 1] (TF.js order `(yTrue, yPred)`). Every map must have
@@ -101,8 +118,8 @@ export function edgeLoss(
         nll = bceWithLogits(positive, m);
       } else {
         const p = tf.cast(m, 'float32');
-        const logP = tf.maximum(tf.log(p), -100);
-        const log1mP = tf.maximum(tf.log(tf.sub(1, p)), -100);
+        const logP = clampedLog(p);
+        const log1mP = clampedLog(tf.sub(1, p));
         nll = tf.neg(tf.add(tf.mul(positive, logP), tf.mul(tf.sub(1, positive), log1mP)));
       }
       const w = o.weights ? o.weights[j]! : 1;

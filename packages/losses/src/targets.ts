@@ -28,12 +28,18 @@ export function isClassIndexTarget(yTrue: tf.Tensor, yPred: tf.Tensor, what: str
 }
 
 /**
- * One-hot float32 maps of int32 class indices. The dtype argument of `tf.oneHot` is not used here:
- * TF.js 4.22's wasm kernel ignores it and writes int32 data into a tensor marked float32 (1 reads
- * back as 1.4e-45), so the int32 result is cast instead, which is right on every backend.
+ * One-hot float32 maps of integer class indices, computed in float arithmetic as
+ * `max(0, 1 - |index - k|)` for k = 0..depth-1 (exactly 1 at k = index, else 0, for integers below
+ * 2^24). TF.js 4.22's kernels make every other route wrong on some backend: `tf.oneHot`'s wasm
+ * kernel ignores its dtype (int32 data in a float32 tensor: 1 reads back as 1.4e-45), its WebGPU
+ * kernel compiles only for float32, and a bool -> float32 cast on WebGPU feeds later kernels i32.
  */
 export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
-  return tf.tidy(() => tf.cast(tf.oneHot(indices, depth), 'float32') as tf.Tensor2D);
+  return tf.tidy(() => {
+    const classes = tf.range(0, depth, 1, 'float32');
+    const column = tf.expandDims(tf.cast(indices, 'float32'), -1);
+    return tf.relu(tf.sub(1, tf.abs(tf.sub(column, classes)))) as tf.Tensor2D;
+  });
 }
 
 /**
