@@ -86,6 +86,19 @@ describe('renderOverlay', () => {
     expect(overlay.legend.map((e) => e.classId)).toEqual([1, 2, 3]);
   });
 
+  it('magnifies by an integer scale: each pixel becomes a scale x scale block of its blended colour', () => {
+    const overlay = renderOverlay(image, labels, { alpha: 0.5, scale: 3 });
+    expect([overlay.width, overlay.height]).toEqual([3 * W, 3 * H]);
+    for (let y = 0; y < 3 * H; y++) {
+      for (let x = 0; x < 3 * W; x++) {
+        const i = Math.floor(y / 3) * W + Math.floor(x / 3);
+        expect(pixel(overlay.rgb, overlay.width, y, x)).toEqual(blended(grey[i]!, labels[i]!, 0.5));
+      }
+    }
+    expect(decodePng(overlay.png).width).toBe(3 * W);
+    expect(() => renderOverlay(image, labels, { scale: 1.5 })).toThrow(/scale must be an integer in 1\.\.64/);
+  });
+
   it('names each problem with the inputs', () => {
     expectError(
       () => renderOverlay(image, labels.subarray(1)),

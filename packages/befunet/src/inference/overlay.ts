@@ -24,6 +24,8 @@ export interface OverlayOptions {
   classes?: number;
   /** Class names for the legend, `names[k]` for class k. */
   names?: readonly string[];
+  /** Integer magnification: each pixel drawn as a scale x scale block (for small images). Default 1. */
+  scale?: number;
 }
 
 export interface Overlay {
@@ -81,13 +83,32 @@ export function renderOverlay(
     }
   });
   const legend = classLegend(options.classes ?? largest + 1, options.names);
+  const scale = options.scale ?? 1;
+  if (!Number.isInteger(scale) || scale < 1 || scale > 64) {
+    throw new ConfigError(`overlay: scale must be an integer in 1..64, got ${scale}`);
+  }
+  const big = scale === 1 ? rgb : magnify(rgb, height, outWidth, scale);
+  const [w, h] = [outWidth * scale, height * scale];
   return {
-    width: outWidth,
-    height,
-    rgb,
-    png: encodePng({ width: outWidth, height, channels: 3, data: rgb }),
+    width: w,
+    height: h,
+    rgb: big,
+    png: encodePng({ width: w, height: h, channels: 3, data: big }),
     legend,
   };
+}
+
+/** RGB pixels magnified by an integer factor (nearest neighbour). */
+function magnify(rgb: Uint8Array, height: number, width: number, scale: number): Uint8Array {
+  const out = new Uint8Array(rgb.length * scale * scale);
+  const outWidth = width * scale;
+  for (let y = 0; y < height * scale; y++) {
+    for (let x = 0; x < outWidth; x++) {
+      const from = (Math.floor(y / scale) * width + Math.floor(x / scale)) * 3;
+      out.set(rgb.subarray(from, from + 3), (y * outWidth + x) * 3);
+    }
+  }
+  return out;
 }
 
 /** The image as 8-bit RGB: values in [0, 1] scaled by 255 (clamped), grey repeated. */

@@ -66,6 +66,8 @@ async function writeOverlays(
     const overlay = renderOverlay(image, prediction.labels, {
       groundTruth: sample.label,
       classes: validation.numClasses,
+      // Small images magnified to about 256 px, so that boundaries can be judged by eye.
+      scale: Math.max(1, Math.floor(256 / Math.max(sample.height, sample.width))),
     });
     await writeAtomically(join(dir, overlayName(sample.id, i)), overlay.png);
     legend = formatLegend(overlay.legend);

@@ -66,10 +66,11 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     }
     const overlays = readdirSync(join(run, 'overlays'));
     expect(overlays).toHaveLength(2); // 6 images, a third held out
-    // Overlay: the image at the model's size with the prediction, a gap, then the ground truth.
+    // Overlay: the image at the model's size (32 px, magnified 8x to 256) with the prediction, a
+    // gap, then the ground truth.
     const overlay = decodePng(readFileSync(join(run, 'overlays', overlays[0]!)));
-    expect(overlay.height).toBe(32);
-    expect(overlay.width).toBeGreaterThan(64);
+    expect(overlay.height).toBe(256);
+    expect(overlay.width).toBeGreaterThan(512);
     const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
     expect(metrics.steps).toBe(2);
     expect(metrics.data.trainImages).toBe(4);
