@@ -67,7 +67,7 @@ describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
 
   it('answers help, and exits non-zero with a message naming bad options and commands', async () => {
     expect((await run(['help'])).stdout).toMatch(/job\s+the main job/);
-    expect((await run(['job', '--help'])).stdout).toMatch(/--steps VALUE\s+training steps \(default 400\)/);
+    expect((await run(['job', '--help'])).stdout).toMatch(/--steps VALUE\s+training steps \(default 1600\)/);
     await expect(run(['job', '--backend', 'cpu', '--steps', 'many'])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/--steps must be an integer in 1\.\.1000000, got 'many'/),
