@@ -2,26 +2,12 @@
  * The coloured overlay: the picture in grey (or colour), each non-background class blended with its
  * colour, the label map scaled to the picture by nearest neighbour. Plain RGBA bytes for an ImageData.
  */
+import { classColor, type Rgb } from '@befunet/core';
 import type { Picture } from './picture.js';
 
-/** Colours of classes 1.. (class 0, the background, is left uncoloured); cycled beyond 12 classes. */
-export const CLASS_COLOURS: readonly (readonly [number, number, number])[] = [
-  [230, 25, 75],
-  [60, 180, 75],
-  [0, 130, 200],
-  [255, 225, 25],
-  [245, 130, 48],
-  [145, 30, 180],
-  [70, 240, 240],
-  [240, 50, 230],
-  [210, 245, 60],
-  [250, 190, 212],
-  [0, 128, 128],
-  [170, 110, 40],
-];
-
-export function classColour(label: number): readonly [number, number, number] {
-  return CLASS_COLOURS[(label - 1) % CLASS_COLOURS.length]!;
+/** The colour of class `label` >= 1: the core's palette, so that the page and `befunet` overlays agree. */
+export function classColour(label: number): Rgb {
+  return classColor(label) ?? [0, 0, 0];
 }
 
 /** The label map [size, size] resampled to [height, width] by nearest neighbour (pixel centres). */
