@@ -1,4 +1,4 @@
-import { DTypeError } from '@befunet/common';
+import { DTypeError, ShapeError } from '@befunet/common';
 import { closeness, runOnBackend, TOLERANCE } from '@befunet/testing';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -233,6 +233,57 @@ describe('wasm kernels, against the cpu backend', () => {
       return values;
     });
     expect(fast.values).toEqual(own);
+  });
+
+  // Every path of the faster BatchMatMul: one product (XNNPACK after materialising a transposed
+  // operand, directly or as Cᵀ = Bᵀ Aᵀ), b shared by a batch of a (folded into rows), a shared by a batch of b (through
+  // (A B_i)ᵀ = B_iᵀ Aᵀ), and two batched operands (the backend's own kernel). 50 and 70 pass the
+  // backend's block size (48).
+  it.each([
+    ['one product', [1, 5, 7], [1, 7, 3]],
+    ['one product, past a block', [50, 60], [60, 70]],
+    ['one product, few rows (through Cᵀ = Bᵀ Aᵀ)', [2, 30], [30, 40]],
+    ['b shared by a batch of a', [3, 5, 7], [7, 4]],
+    ['b shared, broadcast batch axes', [2, 1, 5, 7], [1, 1, 7, 4]],
+    ['a shared by a batch of b', [5, 7], [2, 3, 7, 4]],
+    ['a shared, broadcast batch axes', [1, 5, 7], [3, 1, 7, 4]],
+    ['two batched operands', [2, 5, 7], [2, 7, 4]],
+  ] as [string, number[], number[]][])('BatchMatMul: %s, all transposes', async (_, aShape, bShape) => {
+    const swap = (shape: number[]) => [...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!];
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const a = random(transposeA ? swap(aShape) : aShape, 10);
+        const b = random(transposeB ? swap(bShape) : bShape, 11);
+        await expectSameAsCpu(tf.BatchMatMul, { a, b }, { transposeA, transposeB });
+      }
+    }
+  });
+
+  it('BatchMatMul frees its intermediate tensors', async () => {
+    const a = random([3, 7, 5], 12);
+    const b = random([4, 7], 13);
+    const dataIds = await runOnBackend('wasm', async () => {
+      registerWasmTrainingKernels();
+      const x = tf.tensor(a.values, a.shape);
+      const y = tf.tensor(b.values, b.shape);
+      const before = tf.engine().backend.numDataIds();
+      const z = tf.matMul(x, y, true, true);
+      const after = tf.engine().backend.numDataIds();
+      tf.dispose([x, y, z]);
+      return after - before;
+    });
+    expect(dataIds, 'backend tensors added by one product').toBe(1);
+  });
+
+  it('BatchMatMul rejects mismatched inner dimensions with a typed error naming both shapes', async () => {
+    const attempt = runKernel(
+      'wasm',
+      tf.BatchMatMul,
+      { a: random([2, 3], 14), b: random([4, 5], 15) },
+      { transposeA: false, transposeB: false },
+    );
+    await expect(attempt).rejects.toThrow(ShapeError);
+    await expect(attempt).rejects.toThrow(/BatchMatMul inner dimensions differ: a \[2,3\].*b \[4,5\]/);
   });
 
   it('rejects non-float32 gradients with a typed error naming the kernel input', async () => {

@@ -2,10 +2,11 @@
  * Kernels for TF.js 4.22's wasm backend. Missing ones, which BEFUnet training needs (found by running
  * a training step of the tiny, paper and official presets on wasm): the filter gradients of dense and
  * depthwise convs, the input gradient of depthwise convs, and `UnsortedSegmentSum` (the gradient of
- * `gather`). Faster ones, replacing the backend's own: `Tile`. `useBackend('wasm' | 'auto')`
- * registers them.
+ * `gather`). Faster ones, replacing the backend's own: `Tile`, and `BatchMatMul` (which wraps the
+ * backend's own). `useBackend('wasm' | 'auto')` registers them.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmBatchMatMulOver } from './wasm-batch-matmul.js';
 import { wasmConv2dBackpropFilter } from './wasm-conv2d-backprop-filter.js';
 import { wasmDepthwiseBackpropFilter } from './wasm-depthwise-backprop-filter.js';
 import { wasmDepthwiseBackpropInput } from './wasm-depthwise-backprop-input.js';
@@ -22,6 +23,12 @@ export const WASM_MISSING_KERNELS: readonly tf.KernelConfig[] = [
 
 /** Kernels registered in place of the wasm backend's own. */
 export const WASM_FASTER_KERNELS: readonly tf.KernelConfig[] = [wasmTile];
+
+/** Kernels registered in place of the wasm backend's own, built over it (their fallback). */
+export const WASM_WRAPPING_KERNELS: readonly {
+  kernelName: string;
+  over: (original: tf.KernelConfig) => tf.KernelConfig;
+}[] = [{ kernelName: tf.BatchMatMul, over: wasmBatchMatMulOver }];
 
 const originals = new Map<string, tf.KernelConfig>();
 
@@ -42,6 +49,15 @@ export function registerWasmTrainingKernels(): string[] {
     }
     tf.registerKernel(kernel);
     registered.push(kernel.kernelName);
+  }
+  for (const { kernelName, over } of WASM_WRAPPING_KERNELS) {
+    if (originals.has(kernelName)) continue;
+    const original = tf.getKernel(kernelName, 'wasm');
+    if (!original) continue;
+    originals.set(kernelName, original);
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel(over(original));
+    registered.push(kernelName);
   }
   return registered;
 }
