@@ -65,11 +65,13 @@ export {
 } from './kernels/cpu-depthwise-backprop-filter.js';
 export { registerFastCpuKernels, restoreCpuKernels } from './kernels/cpu-kernels.js';
 export { registerTileGradient, tileGradient } from './kernels/tile-gradient.js';
+export { wasmBatchMatMulOver } from './kernels/wasm-batch-matmul.js';
 export {
   registerWasmTrainingKernels,
   restoreWasmKernels,
   WASM_FASTER_KERNELS,
   WASM_MISSING_KERNELS,
+  WASM_WRAPPING_KERNELS,
 } from './kernels/wasm-kernels.js';
 export { GroupNorm, type GroupNormArgs, groupNorm } from './layers/group-norm.js';
 export { PositionNorm, type PositionNormArgs } from './layers/position-norm.js';
