@@ -1,25 +1,20 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { testProject } from '@befunet/testing';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { befunetConfigOf } from '../model/befunet.js';
 import { nodeFileSystem } from '../node/file-system.js';
+import { CLI as cli, runCli, temporaryFolder } from './run-cli.test-util.js';
 
-/** The built CLI, run as users run it (`befunet` is this file's bin). */
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const run = (args: string[]) => promisify(execFile)(process.execPath, [cli, ...args], { timeout: 300_000 });
-const out = mkdtempSync(join(tmpdir(), 'befunet-cli-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const folder = temporaryFolder('befunet-cli-');
+const out = folder.path;
+afterAll(folder.remove);
 
 // The CLI runs in child processes that pick their backend by flag: once, in the cpu project.
 describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
   it('runs the main job end to end: trains, evaluates, saves a loadable model and the metrics', async () => {
-    const { stdout, stderr } = await run([
+    const { stdout, stderr } = await runCli([
       'job',
       '--backend',
       'cpu',
@@ -47,7 +42,7 @@ describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
   });
 
   it('benchmarks a preset and prints the table', async () => {
-    const { stdout } = await run([
+    const { stdout } = await runCli([
       'bench',
       '--backend',
       'cpu',
@@ -66,13 +61,15 @@ describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
   });
 
   it('answers help, and exits non-zero with a message naming bad options and commands', async () => {
-    expect((await run(['help'])).stdout).toMatch(/job\s+the main job/);
-    expect((await run(['job', '--help'])).stdout).toMatch(/--steps VALUE\s+training steps \(default 1600\)/);
-    await expect(run(['job', '--backend', 'cpu', '--steps', 'many'])).rejects.toMatchObject({
+    expect((await runCli(['help'])).stdout).toMatch(/job\s+the main job/);
+    expect((await runCli(['job', '--help'])).stdout).toMatch(
+      /--steps VALUE\s+training steps \(default 1600\)/,
+    );
+    await expect(runCli(['job', '--backend', 'cpu', '--steps', 'many'])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/--steps must be an integer in 1\.\.1000000, got 'many'/),
     });
-    await expect(run(['segment'])).rejects.toMatchObject({
+    await expect(runCli(['segment'])).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/unknown command 'segment'; commands: job, train, eval, predict/),
     });

@@ -19,7 +19,7 @@
  */
 import { ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType, type WasmBackend, wasmKernel } from './wasm-heap.js';
+import { requireDType, runKernelConfig, wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.BatchMatMul;
 const NO_TRANSPOSE = { transposeA: false, transposeB: false };
@@ -27,20 +27,6 @@ const NO_TRANSPOSE = { transposeA: false, transposeB: false };
 interface MatMulInputs {
   a: tf.TensorInfo;
   b: tf.TensorInfo;
-}
-
-/** Runs a kernel configuration of the wasm backend on tensor infos. */
-function runKernel(
-  kernel: tf.KernelConfig,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-  backend: WasmBackend,
-): tf.TensorInfo {
-  return kernel.kernelFunc({
-    inputs,
-    attrs,
-    backend: backend as unknown as tf.KernelBackend,
-  }) as tf.TensorInfo;
 }
 
 /** The same data seen with another shape of the same size (no copy, no reference taken). */
@@ -83,7 +69,7 @@ export function wasmBatchMatMulOver(original: tf.KernelConfig): tf.KernelConfig 
     const batchB = batchSize(b.shape);
     const transposeKernel = tf.getKernel(tf.Transpose, 'wasm');
     if ((batchA > 1 && batchB > 1) || m * n * k === 0 || !transposeKernel) {
-      return runKernel(original, { a, b }, attrs as unknown as tf.NamedAttrMap, backend);
+      return runKernelConfig(original, { a, b }, attrs as unknown as tf.NamedAttrMap, backend);
     }
 
     const temporaries: tf.TensorInfo[] = [];
@@ -91,7 +77,7 @@ export function wasmBatchMatMulOver(original: tf.KernelConfig): tf.KernelConfig 
     const swapped = (t: tf.TensorInfo): tf.TensorInfo => {
       const r = t.shape.length;
       const perm = t.shape.map((_, i) => (i < r - 2 ? i : 2 * r - 3 - i));
-      const out = runKernel(transposeKernel, { x: t }, { perm }, backend);
+      const out = runKernelConfig(transposeKernel, { x: t }, { perm }, backend);
       temporaries.push(out);
       return out;
     };
@@ -103,7 +89,7 @@ export function wasmBatchMatMulOver(original: tf.KernelConfig): tf.KernelConfig 
       if (batchB === 1 && (batchA > 1 || direct <= throughTranspose)) {
         const rows = transposeA ? swapped(a) : a; // [..., M, K]
         const weights = transposeB ? swapped(b) : b; // [..., K, N]
-        const out = runKernel(
+        const out = runKernelConfig(
           original,
           { a: view(rows, [batchA * m, k]), b: view(weights, [k, n]) },
           NO_TRANSPOSE,
@@ -114,14 +100,14 @@ export function wasmBatchMatMulOver(original: tf.KernelConfig): tf.KernelConfig 
       }
       const rows = transposeB ? b : swapped(b); // B_iᵀ [..., N, K]
       const weights = transposeA ? a : swapped(a); // Aᵀ [..., K, M]
-      const product = runKernel(
+      const product = runKernelConfig(
         original,
         { a: view(rows, [batchB * n, k]), b: view(weights, [k, m]) },
         NO_TRANSPOSE,
         backend,
       );
       temporaries.push(product);
-      const out = runKernel(
+      const out = runKernelConfig(
         transposeKernel,
         { x: view(product, [batchB, n, m]) },
         { perm: [0, 2, 1] },

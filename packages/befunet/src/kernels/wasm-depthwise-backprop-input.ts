@@ -10,7 +10,7 @@
  */
 import { InvalidValueError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType, type WasmBackend, wasmKernel } from './wasm-heap.js';
+import { requireDType, runKernelConfig, type WasmBackend, wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput;
 
@@ -23,11 +23,7 @@ function runWasmKernel(
 ): tf.TensorInfo {
   const kernel = tf.getKernel(kernelName, 'wasm');
   if (!kernel) throw new InvalidValueError(`${NAME} on wasm needs the wasm kernel ${kernelName}`);
-  return kernel.kernelFunc({
-    inputs,
-    attrs,
-    backend: backend as unknown as tf.KernelBackend,
-  }) as tf.TensorInfo;
+  return runKernelConfig(kernel, inputs, attrs, backend);
 }
 
 /** dy [b, oh, ow, n] with s - 1 zero rows / columns between its rows / columns. */

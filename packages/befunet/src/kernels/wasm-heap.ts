@@ -42,3 +42,17 @@ export function wasmKernel<Inputs, Attrs>(
       compute(inputs as unknown as Inputs, attrs as unknown as Attrs, backend as unknown as WasmBackend),
   };
 }
+
+/** Runs a kernel configuration (the wasm backend's own, or one of ours) on tensor infos. */
+export function runKernelConfig(
+  kernel: tf.KernelConfig,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap,
+  backend: WasmBackend,
+): tf.TensorInfo {
+  return kernel.kernelFunc({
+    inputs,
+    attrs,
+    backend: backend as unknown as tf.KernelBackend,
+  }) as tf.TensorInfo;
+}

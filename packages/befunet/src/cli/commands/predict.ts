@@ -8,8 +8,11 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError } from '@befunet/common';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { stemOf } from '../../data/file-pairing.js';
+import { IMAGE_EXTENSIONS } from '../../data/folder-dataset.js';
 import { decodeFile, listFiles, readDataFile } from '../../data/folder-files.js';
 import { colourChannels, withChannels } from '../../data/image-channels.js';
+import { NIFTI_EXTENSIONS } from '../../data/nifti-dataset.js';
 import { decodeImage } from '../../data/readers/image.js';
 import { encodePng } from '../../data/readers/png.js';
 import { gzip } from '../../data/readers/zlib.js';
@@ -25,11 +28,11 @@ import { numberOption } from '../args.js';
 import { backendOption, type Command, type OptionValues } from '../command.js';
 import { windowOption } from '../data-options.js';
 
-const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
-const VOLUME_EXTENSIONS = ['.nii', '.nii.gz'];
+const EXTENSIONS = [...IMAGE_EXTENSIONS, ...NIFTI_EXTENSIONS];
 
-const stemOf = (file: string) => basename(file).replace(/(\.nii\.gz|\.[^.]+)$/i, '');
-const isVolume = (file: string) => /\.nii(\.gz)?$/i.test(file);
+/** The output name stem of an input file (a name outside the lists is kept whole: its reader refuses it). */
+const stemOfFile = (file: string) => stemOf(basename(file), EXTENSIONS) ?? basename(file);
+const isVolume = (file: string) => stemOf(basename(file), NIFTI_EXTENSIONS) !== null;
 
 function inferenceOptions(o: OptionValues): InferenceOptions & { threshold?: number } {
   const mode = String(o.mode);
@@ -55,7 +58,7 @@ async function predictImageFile(model: tfl.LayersModel, file: string, out: strin
   };
   const prediction = await predictImage(model, image, { ...inferenceOptions(o), source: file });
   const { numClasses } = befunetConfigOf(model);
-  const stem = stemOf(file);
+  const stem = stemOfFile(file);
   const labels = encodePng({
     width: image.width,
     height: image.height,
@@ -77,7 +80,7 @@ async function predictVolumeFile(model: tfl.LayersModel, file: string, out: stri
     onProgress: (done, total) => process.stderr.write(`\r${basename(file)}: ${done}/${total} planes`),
   });
   process.stderr.write('\n');
-  const name = `${stemOf(file)}_labels.nii.gz`;
+  const name = `${stemOfFile(file)}_labels.nii.gz`;
   await writeAtomically(join(out, name), gzip(prediction.nifti));
   return { file, outputs: [name], legend: undefined };
 }
@@ -113,9 +116,7 @@ export const predictCommand: Command = {
       throw new ConfigError(`--input ${input} does not exist`);
     });
     const files = info.isDirectory()
-      ? (await listFiles(input, [...IMAGE_EXTENSIONS, ...VOLUME_EXTENSIONS], 'predict: input folder')).map(
-          (f) => join(input, f),
-        )
+      ? (await listFiles(input, EXTENSIONS, 'predict: input folder')).map((f) => join(input, f))
       : [input];
     const { model } = await loadBefunet(String(o.model));
     await mkdir(out, { recursive: true });
