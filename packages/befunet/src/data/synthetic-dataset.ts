@@ -3,6 +3,7 @@
  * demand, so it needs neither a download nor disk space.
  */
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
+import { checkSampleIndex } from './sample-index.js';
 import { type SyntheticOptions, syntheticSample } from './synthetic.js';
 
 export class SyntheticDataset implements SegmentationDataset {
@@ -20,9 +21,7 @@ export class SyntheticDataset implements SegmentationDataset {
   }
 
   async get(index: number): Promise<SegmentationSample> {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
-      throw new RangeError(`${this.name}: index ${index} is outside 0..${this.length - 1}`);
-    }
+    checkSampleIndex(this.name, index, this.length);
     const s = syntheticSample(this.seed, index, this.options);
     return {
       image: s.image,
