@@ -35,12 +35,15 @@ export { relativePositionIndex } from './relative-position.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export {
+  fromTorchLayout,
   type Layout,
   type LoadOptions,
   type LoadReport,
   loadStateDict,
   type StateDict,
   type StateDictEntry,
+  torchShape,
+  toTorchLayout,
   type WeightAssignment,
 } from './state-dict.js';
 export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';

@@ -31,10 +31,11 @@ export interface WeightAssignment {
   readonly layout: Layout;
 }
 
+/** The axes of the PyTorch tensor that give the TF.js weight (`tf.transpose(torch, p)`). */
 const PERMUTATION: Record<Layout, number[] | null> = { identity: null, conv2d: [2, 3, 1, 0], linear: [1, 0] };
 
 /** The PyTorch shape that maps onto a TF.js weight shape under `layout`. */
-function torchShape(tfShape: readonly number[], layout: Layout): number[] {
+export function torchShape(tfShape: readonly number[], layout: Layout): number[] {
   const p = PERMUTATION[layout];
   if (!p) return [...tfShape];
   const out = new Array<number>(tfShape.length);
@@ -42,6 +43,30 @@ function torchShape(tfShape: readonly number[], layout: Layout): number[] {
     out[from] = tfShape[to]!;
   });
   return out;
+}
+
+/** A PyTorch tensor (`values` in `torchShape` order) in TF.js layout; the caller owns the result. */
+export function fromTorchLayout(
+  values: ArrayLike<number>,
+  shape: readonly number[],
+  layout: Layout,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const t = tf.tensor(Float32Array.from(values), [...shape], 'float32');
+    const p = PERMUTATION[layout];
+    return p ? tf.transpose(t, p) : t;
+  });
+}
+
+/** A TF.js weight's values in PyTorch layout (the inverse of `fromTorchLayout`); the caller owns the result. */
+export function toTorchLayout(weight: tf.Tensor, layout: Layout): tf.Tensor {
+  const p = PERMUTATION[layout];
+  if (!p) return tf.clone(weight);
+  const inverse = new Array<number>(p.length);
+  p.forEach((from, to) => {
+    inverse[from] = to;
+  });
+  return tf.transpose(weight, inverse);
 }
 
 export interface LoadReport {
@@ -95,9 +120,7 @@ export function loadStateDict(
   for (const a of assignments) {
     const entry = stateDict.get(a.key)!;
     tf.tidy(() => {
-      const t = tf.tensor(Float32Array.from(entry.values), [...entry.shape], 'float32');
-      const p = PERMUTATION[a.layout];
-      a.weight.write(p ? tf.transpose(t, p) : t);
+      a.weight.write(fromTorchLayout(entry.values, entry.shape, a.layout));
     });
   }
   return { loaded: assignments.map((a) => a.key), unexpected };

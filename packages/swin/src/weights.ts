@@ -9,7 +9,14 @@
  * by the layers and skipped. The state dict is any map of `{shape, values}` (the `tensors` of
  * `readSafetensors`, or a PyTorch `.pth` reader's output), so the format of the file does not matter.
  */
-import { relativeWeightName, WeightLoadError } from '@befunet/common';
+import {
+  fromTorchLayout,
+  type Layout,
+  relativeWeightName,
+  torchShape,
+  toTorchLayout,
+  WeightLoadError,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
@@ -84,56 +91,14 @@ export function torchKeyOf(
   return { key: [...parts, leaf].join('.'), transform };
 }
 
-function torchShape(shape: readonly number[], t: Transform): number[] {
-  if (t === 'linear') return [shape[1]!, shape[0]!];
-  if (t === 'conv') return [shape[3]!, shape[2]!, shape[0]!, shape[1]!];
-  return [...shape];
-}
+/** The common PyTorch layout of each transform. */
+const LAYOUT: Record<Transform, Layout> = { none: 'identity', linear: 'linear', conv: 'conv2d' };
 
-/** PyTorch values -> TF.js layout. `shape` is the TF.js shape. */
-function fromTorch(
-  raw: ArrayLike<number> | ArrayLike<bigint>,
-  shape: readonly number[],
-  t: Transform,
-): Float32Array {
-  const values: ArrayLike<number> =
-    raw.length > 0 && typeof raw[0] === 'bigint'
-      ? Array.from(raw as ArrayLike<bigint>, Number)
-      : (raw as ArrayLike<number>);
-  const out = new Float32Array(values.length);
-  if (t === 'none') {
-    out.set(values);
-  } else if (t === 'linear') {
-    const [i, o] = shape as [number, number];
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) out[b * o + a] = values[a * i + b]!;
-  } else {
-    const [kh, kw, ci, co] = shape as [number, number, number, number];
-    for (let o = 0; o < co; o++)
-      for (let c = 0; c < ci; c++)
-        for (let y = 0; y < kh; y++)
-          for (let x = 0; x < kw; x++)
-            out[((y * kw + x) * ci + c) * co + o] = values[((o * ci + c) * kh + y) * kw + x]!;
-  }
-  return out;
-}
-
-/** TF.js values -> PyTorch layout. `shape` is the TF.js shape. */
-function toTorch(values: ArrayLike<number>, shape: readonly number[], t: Transform): Float32Array {
-  const out = new Float32Array(values.length);
-  if (t === 'none') {
-    out.set(values);
-  } else if (t === 'linear') {
-    const [i, o] = shape as [number, number];
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) out[a * i + b] = values[b * o + a]!;
-  } else {
-    const [kh, kw, ci, co] = shape as [number, number, number, number];
-    for (let o = 0; o < co; o++)
-      for (let c = 0; c < ci; c++)
-        for (let y = 0; y < kh; y++)
-          for (let x = 0; x < kw; x++)
-            out[((o * ci + c) * kh + y) * kw + x] = values[((y * kw + x) * ci + c) * co + o]!;
-  }
-  return out;
+/** Plain numbers for 64-bit integer buffers that come as bigints. */
+function numbers(raw: ArrayLike<number> | ArrayLike<bigint>): ArrayLike<number> {
+  return raw.length > 0 && typeof raw[0] === 'bigint'
+    ? Array.from(raw as ArrayLike<bigint>, Number)
+    : (raw as ArrayLike<number>);
 }
 
 function resolveLayout(stateDict: StateDict, prefix: string, layout: SwinKeyLayout): 'timm' | 'microsoft' {
@@ -162,7 +127,7 @@ export function loadSwinWeights(
   const keyMap = options.keyMap ?? ((k: string) => k);
   const ignore = options.ignore ?? [];
   const report: WeightLoadReport = { loaded: [], missing: [], unexpected: [], mismatched: [] };
-  const writes: { w: tfl.LayerVariable; values: Float32Array }[] = [];
+  const writes: { w: tfl.LayerVariable; entry: StateDictEntry; transform: Transform }[] = [];
   const used = new Set<string>();
   for (const w of layer.weights) {
     const shape = w.shape as number[];
@@ -174,13 +139,13 @@ export function loadSwinWeights(
       continue;
     }
     used.add(key);
-    const expected = torchShape(shape, transform);
+    const expected = torchShape(shape, LAYOUT[transform]);
     const got = [...entry.shape];
     if (expected.length !== got.length || expected.some((d, i) => d !== got[i])) {
       report.mismatched.push({ key, expected, got });
       continue;
     }
-    writes.push({ w, values: fromTorch(entry.values, shape, transform) });
+    writes.push({ w, entry, transform });
     report.loaded.push(key);
   }
   const ignored = (rel: string) =>
@@ -203,10 +168,10 @@ export function loadSwinWeights(
         `${report.missing.length} missing, ${report.mismatched.length} mis-shaped, ${report.unexpected.length} unexpected:\n${lines.join('\n')}`,
     );
   }
-  for (const { w, values } of writes) {
-    const t = tf.tensor(values, w.shape as number[], 'float32');
-    w.write(t);
-    t.dispose();
+  for (const { w, entry, transform } of writes) {
+    tf.tidy(() => {
+      w.write(fromTorchLayout(numbers(entry.values), entry.shape, LAYOUT[transform]));
+    });
   }
   return report;
 }
@@ -228,11 +193,10 @@ export async function exportSwinWeights(
       shape.length,
       options.layout ?? 'timm',
     );
-    const values = (await w.read().data()) as Float32Array;
-    out.set(keyMap((options.prefix ?? '') + key), {
-      shape: torchShape(shape, transform),
-      values: toTorch(values, shape, transform),
-    });
+    const torch = toTorchLayout(w.read(), LAYOUT[transform]);
+    const values = (await torch.data()) as Float32Array;
+    torch.dispose();
+    out.set(keyMap((options.prefix ?? '') + key), { shape: torchShape(shape, LAYOUT[transform]), values });
   }
   return out;
 }
