@@ -3,10 +3,14 @@
  *  1. WebGPU through Dawn's Vulkan backend: which adapter;
  *  2. parity of the `official` graph with the official fixtures on that GPU (when the fixture files
  *     are given with --fixtures DIR);
- *  3. benchModel for the `official` and `paper` presets at Swin-T width, 224x224.
- * Prints a table and writes JSON to --out FILE.
+ *  3. benchModel for the `official` and `paper` presets at Swin-T width, 224x224, with our WebGPU
+ *     kernels (src/kernels/webgpu-kernels.ts; fused LayerNorm and GELU come with the layers);
+ *  4. with --stock-batch N: one training step of the `official` preset at batch N with TF.js's own
+ *     conv-gradient kernels, the comparison for what ours changed (last: it may take long).
+ * Prints a table and the slowest kernels, and writes JSON to --out FILE after every stage.
  *
- * usage: bash .gpu/run.sh [--fixtures DIR] [--out FILE] [--runs N] [--batch N] [--path vulkan|opengl|auto] [--quick] [--no-train]
+ * usage: bash .gpu/run.sh [--fixtures DIR] [--out FILE] [--runs N] [--batch N] [--path vulkan|opengl|auto]
+ *        [--quick] [--no-train] [--presets official,paper] [--stock-batch N]
  *
  * On the NVIDIA hosts, Dawn's Vulkan needs the glvnd libraries (libGLX_nvidia depends on them):
  * carry the .deb files of libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2, unpack them with
@@ -18,7 +22,13 @@ import { parseArgs } from 'node:util';
 import { readSafetensors } from '@befunet/common';
 import { initNodeWebGpu } from '@befunet/common/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { benchModel, formatBenchTable, type ModelBenchResult } from '../src/bench/model-bench.js';
+import {
+  benchModel,
+  benchTrainingStep,
+  formatBenchTable,
+  type ModelBenchResult,
+} from '../src/bench/model-bench.js';
+import { registerWebGpuKernels, restoreWebGpuKernel, WEBGPU_KERNELS } from '../src/kernels/webgpu-kernels.js';
 import { createBefunet, tapModel } from '../src/model/befunet.js';
 import { befunetConfig } from '../src/model/config.js';
 import { importOfficialStateDict } from '../src/weights/official-checkpoint.js';
@@ -33,6 +43,8 @@ const { values: args } = parseArgs({
     path: { type: 'string', default: 'vulkan' },
     quick: { type: 'boolean', default: false },
     'no-train': { type: 'boolean', default: false },
+    presets: { type: 'string', default: 'official,paper' },
+    'stock-batch': { type: 'string' },
   },
 });
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -44,6 +56,10 @@ const gpu = await initNodeWebGpu({
 });
 report.adapter = { path: gpu.path, ...gpu.adapterInfo };
 log(`webgpu on ${gpu.path}: ${JSON.stringify(gpu.adapterInfo)}`);
+report.kernels = registerWebGpuKernels();
+const save = () => {
+  if (args.out) writeFileSync(args.out, JSON.stringify(report, null, 2));
+};
 
 if (args.fixtures) {
   const t0 = performance.now();
@@ -74,16 +90,19 @@ if (args.fixtures) {
   );
   tf.dispose([input, logits, out]);
   model.dispose();
+  save();
 }
 
 const results: { label: string; result: ModelBenchResult }[] = [];
+report.results = results;
 const runs = Number(args.runs);
 const batch = Number(args.batch);
-for (const preset of ['official', 'paper'] as const) {
-  const config = args.quick
+const configOf = (preset: 'official' | 'paper') =>
+  args.quick
     ? befunetConfig('tiny', preset === 'official' ? { graph: 'official', edgeChannels: 8 } : {})
     : befunetConfig(preset);
-  const model = createBefunet(config);
+for (const preset of args.presets.split(',') as ('official' | 'paper')[]) {
+  const model = createBefunet(configOf(preset));
   log(`${preset}: ${model.countParams().toLocaleString('en-US')} parameters`);
   const t0 = performance.now();
   const result = await benchModel(model, {
@@ -96,14 +115,60 @@ for (const preset of ['official', 'paper'] as const) {
   log(`${preset}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   results.push({ label: preset, result });
   model.dispose();
+  save();
 }
-report.results = results;
 report.memory = tf.memory();
 console.log(formatBenchTable(results));
+const printKernels = (title: string, kernels: ModelBenchResult['kernels']) => {
+  console.log(`\n${title} (GPU ms)`);
+  for (const k of kernels) {
+    console.log(`  ${k.name.padEnd(36)} ${String(k.count).padStart(5)} x  ${k.totalMs.toFixed(2)} ms`);
+  }
+};
 for (const { label, result } of results) {
-  console.log(`\n${label}: slowest kernels of one forward pass at batch 1 (GPU ms)`);
-  for (const k of result.kernels)
-    console.log(`  ${k.name.padEnd(28)} ${String(k.count).padStart(5)} x  ${k.totalMs.toFixed(2)} ms`);
+  printKernels(`${label}: slowest kernels of one forward pass at batch 1`, result.kernels);
+  if (result.trainKernels) {
+    printKernels(`${label}: slowest kernels of one training step at batch ${batch}`, result.trainKernels);
+  }
 }
-if (args.out) writeFileSync(args.out, JSON.stringify(report, null, 2));
+
+if (args['stock-batch']) {
+  // Training steps of the official preset at a small batch: our kernels, TF.js's own, and ours with
+  // one of them back to TF.js's (what each one changes).
+  const stockBatch = Number(args['stock-batch']);
+  const model = createBefunet(configOf('official'));
+  const x = tf.randomUniform([stockBatch, model.inputs[0]!.shape[1]!, model.inputs[0]!.shape[2]!, 3]);
+  const variants: [string, string[]][] = [
+    ['ours', []],
+    ['TF.js own', WEBGPU_KERNELS.map((k) => k.kernelName)],
+    ...WEBGPU_KERNELS.map(({ kernelName }): [string, string[]] => [
+      `ours but TF.js ${kernelName}`,
+      [kernelName],
+    ]),
+  ];
+  const comparison: Record<string, unknown> = { batch: stockBatch };
+  report.stockComparison = comparison;
+  for (const [label, own] of variants) {
+    registerWebGpuKernels();
+    for (const name of own) restoreWebGpuKernel(name);
+    const r = await benchTrainingStep(model, x, {
+      runs: 3,
+      warmup: 1,
+      topKernels: 8,
+      log: (l) => log(`${label}: ${l}`),
+    });
+    comparison[label] = r;
+    save();
+    console.log(`official training step at batch ${stockBatch}, ${label}: ${r.timing.median.toFixed(1)} ms`);
+    if (label === 'TF.js own')
+      printKernels(
+        `official: slowest kernels of one training step at batch ${stockBatch}, ${label}`,
+        r.kernels,
+      );
+  }
+  registerWebGpuKernels();
+  tf.dispose(x);
+  model.dispose();
+}
+save();
 gpu.dispose();

@@ -73,6 +73,13 @@ export {
   WASM_MISSING_KERNELS,
   WASM_WRAPPING_KERNELS,
 } from './kernels/wasm-kernels.js';
+export { TARGET_THREADS_FLAG as WEBGPU_FILTER_GRADIENT_THREADS_FLAG } from './kernels/webgpu-filter-gradient.js';
+export {
+  registerWebGpuKernels,
+  restoreWebGpuKernel,
+  restoreWebGpuKernels,
+  WEBGPU_KERNELS,
+} from './kernels/webgpu-kernels.js';
 export { GroupNorm, type GroupNormArgs, groupNorm } from './layers/group-norm.js';
 export { PositionNorm, type PositionNormArgs } from './layers/position-norm.js';
 export { befunetConfigOf, type CreateBefunetOptions, createBefunet, tapModel } from './model/befunet.js';

@@ -14,7 +14,14 @@ export {
   WebGpuUnavailableError,
   WeightLoadError,
 } from './errors.js';
-export { gelu } from './gelu.js';
+export { GELU_KERNEL, gelu } from './gelu.js';
+export {
+  LAYER_NORM_EPSILON,
+  LAYER_NORM_KERNEL,
+  LayerNorm,
+  type LayerNormArgs,
+  layerNorm,
+} from './layer-norm.js';
 export { deflateFixed } from './pth/deflate.js';
 export { inflateRaw } from './pth/inflate.js';
 export {
@@ -46,4 +53,12 @@ export {
   toTorchLayout,
   type WeightAssignment,
 } from './state-dict.js';
+export {
+  type FlatProgramSpec,
+  runFlatProgram,
+  runRegisteredKernel,
+  type WebGpuBackend,
+  type WebGpuProgram,
+  type WebGpuUniform,
+} from './webgpu/program.js';
 export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';

@@ -1,8 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { expectClose, TOLERANCE } from '../../testing/src/index.ts';
+import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
 import { dropPath } from './drop-path.js';
-import { gelu } from './gelu.js';
+import { GELU_KERNEL, gelu } from './gelu.js';
+
+/** x * Phi(x) in float64, Phi from Simpson's rule on the normal density (independent of any erf). */
+function geluReference(x: number): number {
+  const n = 2000;
+  const lo = Math.min(x, -10);
+  const h = (x - lo) / n;
+  const density = (t: number) => Math.exp((-t * t) / 2) / Math.sqrt(2 * Math.PI);
+  let s = density(lo) + density(x);
+  for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * density(lo + i * h);
+  return x * ((s * h) / 3);
+}
 
 describe('gelu', () => {
   it('is the exact erf form (values of x * Phi(x) from the normal CDF)', async () => {
@@ -13,6 +24,24 @@ describe('gelu', () => {
       TOLERANCE.op,
       'gelu',
     );
+  });
+
+  // 24 values in rows of 4 take the vec4 path of the WebGPU kernel, rows of 3 the scalar one.
+  it.each([[[6, 4]], [[8, 3]]])(
+    'matches x * Phi(x) on %j values from -6 to 6, and its gradient Phi(x) + x phi(x)',
+    async (shape) => {
+      const values = Array.from({ length: 24 }, (_, i) => -6 + (12 * i) / 23);
+      const x = tf.tensor(values, shape);
+      await expectClose(gelu(x), values.map(geluReference), { atol: 1e-6, rtol: 1e-5 }, 'gelu');
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x);
+      const slope = (v: number) => (geluReference(v + 1e-4) - geluReference(v - 1e-4)) / 2e-4;
+      await expectClose(dx, values.map(slope), { atol: 1e-5, rtol: 1e-4 }, 'gelu gradient');
+    },
+  );
+
+  it.runIf(testProject() === 'webgpu')('is one kernel on WebGPU', async () => {
+    const profile = await tf.profile(() => gelu(tf.ones([3, 8])));
+    expect(profile.kernels.map((k) => k.name).filter(Boolean)).toEqual([GELU_KERNEL]);
   });
 });
 

@@ -309,18 +309,19 @@ export function vanillaConv2d(
   return tf.tidy(() => {
     const p = (k - 1) / 2;
     const [, h, w] = x.shape;
-    // Pad so that `valid` gives ceil(H / s) outputs, the taps at 0, s, 2s, ... as PyTorch does.
+    // Padding that gives ceil(H / s) outputs, the taps at 0, s, 2s, ... as PyTorch does; passed to
+    // the conv itself (a separate pad would copy x, a full-resolution tensor in the edge encoder).
     const extraH = (pdcOutputSize(h, strides) - 1) * strides + k - (h + 2 * p);
     const extraW = (pdcOutputSize(w, strides) - 1) * strides + k - (w + 2 * p);
-    const padded = tf.pad(x, [
+    const padding: tf.backend_util.ExplicitPadding = [
       [0, 0],
       [p, p + Math.max(0, extraH)],
       [p, p + Math.max(0, extraW)],
       [0, 0],
-    ]);
+    ];
     return options.depthwise
-      ? tf.depthwiseConv2d(padded, kernel, strides, 'valid')
-      : tf.conv2d(padded, kernel, strides, 'valid');
+      ? tf.depthwiseConv2d(x, kernel, strides, padding)
+      : tf.conv2d(x, kernel, strides, padding);
   });
 }
 

@@ -7,13 +7,14 @@ import {
   CompositeLayer,
   ConfigError,
   formatShape,
+  LAYER_NORM_EPSILON,
   type LayerArgs,
+  LayerNorm,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LAYER_NORM_EPSILON } from './swin-block.js';
 
 export interface PatchEmbedArgs extends LayerArgs {
   /** Output channels C. */
@@ -55,7 +56,7 @@ export class PatchEmbed extends CompositeLayer {
       }),
     );
     this.norm = this.useNorm
-      ? this.track(tfl.layers.layerNormalization({ name: 'norm', epsilon: LAYER_NORM_EPSILON }))
+      ? this.track(new LayerNorm({ name: 'norm', epsilon: LAYER_NORM_EPSILON }))
       : null;
   }
 

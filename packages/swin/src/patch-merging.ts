@@ -7,13 +7,14 @@ import {
   CompositeLayer,
   ConfigError,
   formatShape,
+  LAYER_NORM_EPSILON,
   type LayerArgs,
+  LayerNorm,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LAYER_NORM_EPSILON } from './swin-block.js';
 
 /**
  * [B, H, W, C] -> [B, H/2, W/2, 4C] in the official channel order: x[0::2, 0::2], x[1::2, 0::2],
@@ -58,7 +59,7 @@ export class PatchMerging extends CompositeLayer {
       if (!Number.isInteger(v) || v < 1)
         throw new ConfigError(`PatchMerging: ${k} must be a positive integer, got ${v}`);
     }
-    this.norm = this.track(tfl.layers.layerNormalization({ name: 'norm', epsilon: LAYER_NORM_EPSILON }));
+    this.norm = this.track(new LayerNorm({ name: 'norm', epsilon: LAYER_NORM_EPSILON }));
     this.reduction = this.track(
       tfl.layers.dense({
         name: 'reduction',

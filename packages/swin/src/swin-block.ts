@@ -9,12 +9,14 @@ import {
   ConfigError,
   dropPath,
   formatShape,
+  LAYER_NORM_EPSILON,
   type LayerArgs,
+  LayerNorm,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { Mlp } from './mlp.js';
 import { WindowAttention } from './window-attention.js';
 import {
@@ -26,7 +28,7 @@ import {
 } from './windows.js';
 
 /** LayerNorm epsilon of the official code (PyTorch's default). */
-export const LAYER_NORM_EPSILON = 1e-5;
+export { LAYER_NORM_EPSILON };
 
 export interface SwinBlockArgs extends LayerArgs {
   /** Channels C of the input map. */
@@ -99,7 +101,7 @@ export class SwinBlock extends CompositeLayer {
     }
     const hidden = Math.round(this.dim * this.mlpRatio);
     if (!(hidden >= 1)) throw new ConfigError(`SwinBlock: mlpRatio must be positive, got ${this.mlpRatio}`);
-    this.norm1 = this.track(tfl.layers.layerNormalization({ name: 'norm1', epsilon: LAYER_NORM_EPSILON }));
+    this.norm1 = this.track(new LayerNorm({ name: 'norm1', epsilon: LAYER_NORM_EPSILON }));
     this.attn = this.track(
       new WindowAttention({
         name: 'attn',
@@ -110,7 +112,7 @@ export class SwinBlock extends CompositeLayer {
         projDrop: this.drop,
       }),
     );
-    this.norm2 = this.track(tfl.layers.layerNormalization({ name: 'norm2', epsilon: LAYER_NORM_EPSILON }));
+    this.norm2 = this.track(new LayerNorm({ name: 'norm2', epsilon: LAYER_NORM_EPSILON }));
     this.mlp = this.track(new Mlp({ name: 'mlp', dim: this.dim, hiddenDim: hidden, drop: this.drop }));
   }
 

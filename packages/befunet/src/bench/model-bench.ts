@@ -38,8 +38,50 @@ export interface ModelBenchResult {
   trainStep?: { batch: number; timing: TimingMs };
   /** Largest number of bytes held by tensors during one forward pass at batch 1 / one training step. */
   peakBytes: { forwardBatch1: number; trainStep?: number };
+  /** Bytes of GPU buffers the WebGPU backend holds (in use or pooled for reuse) after the runs. */
+  gpuBufferBytes?: number;
   /** The slowest kernels of one forward pass at batch 1 (GPU time where the backend reports it). */
-  kernels: { name: string; count: number; totalMs: number }[];
+  kernels: KernelTime[];
+  /** The slowest kernels of one training step. */
+  trainKernels?: KernelTime[];
+  /** Kernels run by one forward pass at batch 1 and by one training step (dispatches on WebGPU). */
+  kernelCounts: { forwardBatch1: number; trainStep?: number };
+}
+
+type ProfileInfo = Awaited<ReturnType<typeof tf.profile>>;
+
+export interface KernelTime {
+  name: string;
+  count: number;
+  totalMs: number;
+}
+
+/** Kernel times of a profile, summed by kernel name, slowest first. */
+function kernelTimes(profile: ProfileInfo, top: number): KernelTime[] {
+  const byName = new Map<string, { count: number; totalMs: number }>();
+  for (const k of profile.kernels) {
+    if (!k.name || k.name === 'unnamed scope') continue; // custom-gradient wrappers
+    const entry = byName.get(k.name) ?? { count: 0, totalMs: 0 };
+    entry.count++;
+    entry.totalMs += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byName.set(k.name, entry);
+  }
+  return [...byName]
+    .map(([name, v]) => ({ name, ...v }))
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, top);
+}
+
+/** Kernels that launch GPU work (reshapes and identities only relabel a buffer). */
+const countLaunches = (profile: ProfileInfo) =>
+  profile.kernels.filter(
+    (k) => !['', 'unnamed scope', 'Reshape', 'Identity'].includes(k.name) && !k.name.endsWith('__op'),
+  ).length;
+
+/** The WebGPU backend's pooled and in-use buffer bytes, when the backend reports them. */
+function gpuBufferBytes(): number | undefined {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+  return m.numBytesAllocatedInGPU;
 }
 
 async function time(fn: () => Promise<void>, runs: number, warmup: number): Promise<TimingMs> {
@@ -59,11 +101,73 @@ function logitsOf(out: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(out) ? out[0]! : out;
 }
 
+export interface TrainingStepResult {
+  timing: TimingMs;
+  /** Largest number of bytes held by tensors during one step. */
+  peakBytes: number;
+  kernels: KernelTime[];
+  kernelCount: number;
+}
+
+/**
+ * Times training steps of `model` on the images `x` (SGD with momentum 0.01 / 0.9, softmax
+ * cross-entropy of the logits against fixed random labels): one first step (shader compilation on
+ * WebGPU, logged), then `warmup - 1` more untimed and `runs` timed, then one profiled.
+ */
+export async function benchTrainingStep(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  options: { runs?: number; warmup?: number; topKernels?: number; log?: (line: string) => void } = {},
+): Promise<TrainingStepResult> {
+  const { imageSize, numClasses } = befunetConfigOf(model);
+  const batch = x.shape[0]!;
+  const log = options.log ?? (() => {});
+  log(`training step, batch ${batch}`);
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const labels = tf.oneHot(
+    tf.randomUniform([batch, imageSize, imageSize], 0, numClasses, 'int32', 2),
+    numClasses,
+  );
+  const step = async () => {
+    const loss = optimizer.minimize(
+      () =>
+        tf.losses.softmaxCrossEntropy(
+          labels,
+          logitsOf(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]),
+        ) as tf.Scalar,
+      true,
+    );
+    await loss!.data();
+    loss!.dispose();
+  };
+  try {
+    const first = performance.now();
+    await step();
+    log(
+      `training step, batch ${batch}: first step (shader compilation included) ${(performance.now() - first).toFixed(0)} ms`,
+    );
+    const timing = await time(step, options.runs ?? 5, Math.max(0, Math.min(2, options.warmup ?? 3) - 1));
+    log(
+      `training step, batch ${batch}: median ${timing.median.toFixed(2)} ms (min ${timing.min.toFixed(2)})`,
+    );
+    const profile = await tf.profile(step);
+    return {
+      timing,
+      peakBytes: profile.peakBytes,
+      kernels: kernelTimes(profile, options.topKernels ?? 12),
+      kernelCount: countLaunches(profile),
+    };
+  } finally {
+    optimizer.dispose();
+    labels.dispose();
+  }
+}
+
 export async function benchModel(
   model: tfl.LayersModel,
   options: ModelBenchOptions = {},
 ): Promise<ModelBenchResult> {
-  const { imageSize, numClasses } = befunetConfigOf(model);
+  const { imageSize } = befunetConfigOf(model);
   const batch = options.batch ?? 10;
   const runs = options.runs ?? 10;
   const warmup = options.warmup ?? 3;
@@ -93,17 +197,7 @@ export async function benchModel(
     await logitsOf(out).data();
     tf.dispose(out);
   });
-  const byName = new Map<string, { count: number; totalMs: number }>();
-  for (const k of profile.kernels) {
-    const entry = byName.get(k.name) ?? { count: 0, totalMs: 0 };
-    entry.count++;
-    entry.totalMs += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    byName.set(k.name, entry);
-  }
-  const kernels = [...byName]
-    .map(([name, v]) => ({ name, ...v }))
-    .sort((a, b) => b.totalMs - a.totalMs)
-    .slice(0, options.topKernels ?? 12);
+  const top = options.topKernels ?? 12;
 
   const result: ModelBenchResult = {
     backend: tf.getBackend(),
@@ -112,37 +206,24 @@ export async function benchModel(
     forwardBatch1,
     forwardBatch: { batch, timing: forwardBatch, imagesPerSecond: (1000 * batch) / forwardBatch.median },
     peakBytes: { forwardBatch1: profile.peakBytes },
-    kernels,
+    kernels: kernelTimes(profile, top),
+    kernelCounts: { forwardBatch1: countLaunches(profile) },
   };
 
   if (options.train ?? true) {
-    log(`training step, batch ${batch}`);
-    const optimizer = tf.train.momentum(0.01, 0.9);
-    const labels = tf.oneHot(
-      tf.randomUniform([batch, imageSize, imageSize], 0, numClasses, 'int32', 2),
-      numClasses,
-    );
-    const step = async () => {
-      const loss = optimizer.minimize(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            labels,
-            logitsOf(model.apply(xb, { training: true }) as tf.Tensor | tf.Tensor[]),
-          ) as tf.Scalar,
-        true,
-      );
-      await loss!.data();
-      loss!.dispose();
-    };
-    const timing = await time(step, Math.max(3, Math.ceil(runs / 2)), Math.min(2, warmup));
-    log(`training step, batch ${batch}: median ${timing.median.toFixed(2)} ms`);
-    const trainProfile = await tf.profile(step);
-    result.trainStep = { batch, timing };
-    result.peakBytes.trainStep = trainProfile.peakBytes;
-    optimizer.dispose();
-    labels.dispose();
+    const train = await benchTrainingStep(model, xb, {
+      runs: Math.max(3, Math.ceil(runs / 2)),
+      warmup,
+      log,
+      topKernels: top,
+    });
+    result.trainStep = { batch, timing: train.timing };
+    result.peakBytes.trainStep = train.peakBytes;
+    result.trainKernels = train.kernels;
+    result.kernelCounts.trainStep = train.kernelCount;
   }
   tf.dispose([x1, xb]);
+  result.gpuBufferBytes = gpuBufferBytes();
   return result;
 }
 
@@ -167,6 +248,13 @@ export function formatBenchTable(results: { label: string; result: ModelBenchRes
     ['training step', ...results.map((r) => (r.result.trainStep ? ms(r.result.trainStep.timing) : '-'))],
     ['peak tensors, forward b1', ...results.map((r) => mb(r.result.peakBytes.forwardBatch1))],
     ['peak tensors, train step', ...results.map((r) => mb(r.result.peakBytes.trainStep))],
+    ['GPU buffers held', ...results.map((r) => mb(r.result.gpuBufferBytes))],
+    [
+      'kernels, forward b1 / step',
+      ...results.map(
+        (r) => `${r.result.kernelCounts.forwardBatch1} / ${r.result.kernelCounts.trainStep ?? '-'}`,
+      ),
+    ],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');

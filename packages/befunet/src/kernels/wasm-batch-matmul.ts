@@ -19,7 +19,8 @@
  */
 import { ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType, runKernelConfig, wasmKernel } from './wasm-heap.js';
+import { requireDType } from './kernel-dtype.js';
+import { runKernelConfig, wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.BatchMatMul;
 const NO_TRANSPOSE = { transposeA: false, transposeB: false };

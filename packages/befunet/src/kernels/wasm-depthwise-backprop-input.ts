@@ -10,7 +10,8 @@
  */
 import { InvalidValueError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType, runKernelConfig, type WasmBackend, wasmKernel } from './wasm-heap.js';
+import { requireDType } from './kernel-dtype.js';
+import { runKernelConfig, type WasmBackend, wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput;
 

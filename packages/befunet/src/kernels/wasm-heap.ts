@@ -5,8 +5,8 @@
  * given). An allocation may grow the heap and detach earlier views, so a kernel takes its views after
  * its last allocation.
  */
-import { DTypeError } from '@befunet/common';
 import type * as tf from '@tensorflow/tfjs-core';
+import { requireDType } from './kernel-dtype.js';
 
 export interface WasmBackend {
   makeOutput(
@@ -17,11 +17,6 @@ export interface WasmBackend {
   ): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
   disposeData(dataId: tf.DataId): boolean;
-}
-
-/** Throws a DTypeError naming the kernel input (`what`) unless `t` has the dtype. */
-export function requireDType(t: tf.TensorInfo, dtype: tf.DataType, what: string): void {
-  if (t.dtype !== dtype) throw new DTypeError(`${what} must be ${dtype}, got ${t.dtype}`);
 }
 
 /** A float32 view of `t` on the heap (`what` names the kernel input in the error). */

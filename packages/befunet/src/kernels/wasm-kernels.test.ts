@@ -1,158 +1,48 @@
 import { DTypeError, ShapeError } from '@befunet/common';
-import { closeness, runOnBackend, TOLERANCE } from '@befunet/testing';
+import { runOnBackend } from '@befunet/testing';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import {
+  denseConvCases,
+  depthwiseConvCases,
+  expectClose,
+  expectDepthwiseFilterGradientAsCpu,
+  filterTaps,
+  type Input,
+  outShape,
+  random,
+  runKernel,
+} from './kernel-cases.test-util.js';
 import { registerWasmTrainingKernels, restoreWasmKernels } from './wasm-kernels.js';
 
-/** A kernel's input as plain values, so that each backend builds its own tensor. */
-interface Input {
-  shape: number[];
-  values: Float32Array | Int32Array | Uint8Array;
-  dtype: tf.DataType;
-}
-
-const random = (shape: number[], seed: number): Input => {
-  let s = seed;
-  const values = Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31; // a linear congruential generator
-    return s / 2 ** 30 - 1;
-  });
-  return { shape, values, dtype: 'float32' };
-};
-
-/** Runs one kernel on `backend` (TF.js's own cpu kernels are the reference for wasm). */
-async function runKernel(backend: string, kernel: string, inputs: Record<string, Input>, attrs: object) {
-  return runOnBackend(backend, async () => {
-    if (backend === 'wasm') registerWasmTrainingKernels();
-    const tensors = Object.fromEntries(
-      Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype)]),
-    );
-    const out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
-    const result = { shape: out.shape, values: Array.from(await out.data()) };
-    tf.dispose([out, ...Object.values(tensors)]);
-    return result;
-  });
-}
-
-function expectClose(actual: number[], expected: number[]) {
-  const c = closeness(actual, expected, TOLERANCE.op);
-  expect(c.mismatches, `worst at ${c.worstIndex}: ${c.worstActual} vs ${c.worstExpected}`).toBe(0);
-}
+const prepareWasm = () => registerWasmTrainingKernels();
 
 async function expectSameAsCpu(kernel: string, inputs: Record<string, Input>, attrs: object) {
-  const wasm = await runKernel('wasm', kernel, inputs, attrs);
+  const wasm = await runKernel('wasm', kernel, inputs, attrs, prepareWasm);
   const cpu = await runKernel('cpu', kernel, inputs, attrs);
   expect(wasm.shape).toEqual(cpu.shape);
   expectClose(wasm.values, cpu.values);
 }
 
-/**
- * For each element of a [k, k, n] filter with dilation d, its flat index in the equivalent undilated
- * filter [(k-1)d+1, (k-1)d+1, n] (tap (kh, kw) sits at (kh d, kw d)).
- */
-function filterTaps(k: number, d: number, n: number): number[] {
-  const span = (k - 1) * d + 1;
-  return Array.from({ length: k * k * n }, (_, i) => {
-    const c = i % n;
-    const kw = Math.floor(i / n) % k;
-    const kh = Math.floor(i / (n * k));
-    return (kh * d * span + kw * d) * n + c;
-  });
-}
-
-/** The dy shape of a conv of x with `filterShape`, from TF.js's shape rules. */
-function outShape(
-  xShape: number[],
-  filterShape: number[],
-  stride: number,
-  dilation: number,
-  pad: 'same' | 'valid',
-  depthwise: boolean,
-): number[] {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    stride,
-    dilation,
-    pad,
-    undefined,
-    depthwise,
-  ).outShape;
-}
-
-// name, kernel size, stride, dilation, padding, channel multiplier
-type ConvCase = [string, number, number, number, 'same' | 'valid', number];
-const depthwiseCases: ConvCase[] = [
-  ['3x3 stride 1 same', 3, 1, 1, 'same', 1],
-  ['3x3 stride 2 same', 3, 2, 1, 'same', 1],
-  ['3x3 stride 2 valid, multiplier 2', 3, 2, 1, 'valid', 2],
-  ['3x3 dilation 2 same', 3, 1, 2, 'same', 1],
-  ['5x5 dilation 2 valid, multiplier 3', 5, 1, 2, 'valid', 3],
-  ['2x2 stride 3 valid', 2, 3, 1, 'valid', 1],
-];
-
 describe('wasm kernels, against the cpu backend', () => {
   const xShape = [2, 11, 9, 3];
 
-  it.each([
-    ['3x3 stride 1 same', 3, 1, 'same'],
-    ['3x3 stride 2 same', 3, 2, 'same'],
-    ['3x3 stride 2 valid', 3, 2, 'valid'],
-    ['1x1 stride 1', 1, 1, 'valid'],
-    ['4x4 stride 4 valid', 4, 4, 'valid'],
-  ] as [string, number, number, 'same' | 'valid'][])(
-    'Conv2DBackpropFilter: %s',
-    async (_, k, stride, pad) => {
-      const filterShape = [k, k, 3, 5];
-      const dy = random(outShape(xShape, filterShape, stride, 1, pad, false), 2);
-      await expectSameAsCpu(
-        tf.Conv2DBackpropFilter,
-        { x: random(xShape, 1), dy },
-        { strides: stride, pad, dataFormat: 'NHWC', filterShape },
-      );
-    },
+  it.each(denseConvCases)('Conv2DBackpropFilter: %s', async (_, k, stride, pad) => {
+    const filterShape = [k, k, 3, 5];
+    const dy = random(outShape(xShape, filterShape, stride, 1, pad, false), 2);
+    await expectSameAsCpu(
+      tf.Conv2DBackpropFilter,
+      { x: random(xShape, 1), dy },
+      { strides: stride, pad, dataFormat: 'NHWC', filterShape },
+    );
+  });
+
+  it.each(depthwiseConvCases)('DepthwiseConv2dNativeBackpropFilter: %s', (...c) =>
+    expectDepthwiseFilterGradientAsCpu('wasm', prepareWasm, xShape, c),
   );
 
-  // TF.js's cpu kernels ignore `dilations` (its depthwise gradient allows only 1), so the reference
-  // for dilation d uses the equivalent undilated filter of span (k - 1) d + 1, zeros in between.
-  it.each(depthwiseCases)(
-    'DepthwiseConv2dNativeBackpropFilter: %s',
-    async (_, k, stride, dilation, pad, m) => {
-      const filterShape = [k, k, 3, m];
-      const dy = random(outShape(xShape, filterShape, stride, dilation, pad, true), 3);
-      const x = random(xShape, 4);
-      const attrs = { strides: stride, pad };
-      const wasm = await runKernel(
-        'wasm',
-        tf.DepthwiseConv2dNativeBackpropFilter,
-        { x, dy },
-        {
-          ...attrs,
-          dilations: dilation,
-          filterShape,
-        },
-      );
-      const span = (k - 1) * dilation + 1;
-      const cpu = await runKernel(
-        'cpu',
-        tf.DepthwiseConv2dNativeBackpropFilter,
-        { x, dy },
-        {
-          ...attrs,
-          dilations: 1,
-          filterShape: [span, span, 3, m],
-        },
-      );
-      expect(wasm.shape).toEqual(filterShape);
-      expectClose(
-        wasm.values,
-        filterTaps(k, dilation, 3 * m).map((i) => cpu.values[i]!),
-      );
-    },
-  );
-
-  it.each(depthwiseCases)(
+  it.each(depthwiseConvCases)(
     'DepthwiseConv2dNativeBackpropInput: %s',
     async (_, k, stride, dilation, pad, m) => {
       const filterShape = [k, k, 3, m];
@@ -163,10 +53,8 @@ describe('wasm kernels, against the cpu backend', () => {
         'wasm',
         tf.DepthwiseConv2dNativeBackpropInput,
         { dy, filter },
-        {
-          ...attrs,
-          dilations: dilation,
-        },
+        { ...attrs, dilations: dilation },
+        prepareWasm,
       );
       const span = (k - 1) * dilation + 1;
       const dilated = new Float32Array(span * span * 3 * m);
@@ -223,7 +111,7 @@ describe('wasm kernels, against the cpu backend', () => {
 
   it('replaces the wasm backend’s Tile, which gives the same values', async () => {
     const input = { x: random([3, 1, 2], 9) };
-    const fast = await runKernel('wasm', tf.Tile, input, { reps: [2, 4, 3] });
+    const fast = await runKernel('wasm', tf.Tile, input, { reps: [2, 4, 3] }, prepareWasm);
     restoreWasmKernels();
     const own = await runOnBackend('wasm', async () => {
       const x = tf.tensor(input.x.values, input.x.shape);
@@ -281,6 +169,7 @@ describe('wasm kernels, against the cpu backend', () => {
       tf.BatchMatMul,
       { a: random([2, 3], 14), b: random([4, 5], 15) },
       { transposeA: false, transposeB: false },
+      prepareWasm,
     );
     await expect(attempt).rejects.toThrow(ShapeError);
     await expect(attempt).rejects.toThrow(/BatchMatMul inner dimensions differ: a \[2,3\].*b \[4,5\]/);
@@ -294,6 +183,7 @@ describe('wasm kernels, against the cpu backend', () => {
       tf.DepthwiseConv2dNativeBackpropInput,
       { dy, filter: random([3, 3, 1, 1], 1) },
       attrs,
+      prepareWasm,
     );
     await expect(attempt).rejects.toThrow(DTypeError);
     await expect(attempt).rejects.toThrow(/DepthwiseConv2dNativeBackpropInput dy must be float32, got int32/);

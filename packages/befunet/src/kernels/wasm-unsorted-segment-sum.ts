@@ -5,7 +5,8 @@
  * have any rank r; they index the first r axes of x.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType, wasmKernel } from './wasm-heap.js';
+import { requireDType } from './kernel-dtype.js';
+import { wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.UnsortedSegmentSum;
 

@@ -5,7 +5,14 @@
  * fixtures' README), the only effect of its DLF block.
  */
 
-import { assertShape, CompositeLayer, type LayerArgs, ShapeError, withDefaultName } from '@befunet/common';
+import {
+  assertShape,
+  CompositeLayer,
+  type LayerArgs,
+  LayerNorm,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -23,7 +30,7 @@ export class PositionNorm extends CompositeLayer {
   constructor(args: PositionNormArgs = {}) {
     super(withDefaultName(args, 'position_norm'));
     this.epsilon = args.epsilon ?? 1e-5;
-    this.norm = this.track(tfl.layers.layerNormalization({ epsilon: this.epsilon, name: 'norm' }));
+    this.norm = this.track(new LayerNorm({ epsilon: this.epsilon, name: 'norm' }));
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {

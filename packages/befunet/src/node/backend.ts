@@ -8,7 +8,7 @@
  * path), else wasm (20-30x faster than cpu on convolutions), else cpu when
  * `@tensorflow/tfjs-backend-wasm` is not installed. The software GPU is slower than wasm, so it is
  * used only when asked for with `webgpu`. Every choice registers the faster `Tile` gradient
- * (`src/kernels/tile-gradient.ts`).
+ * (`src/kernels/tile-gradient.ts`); WebGPU gets our conv gradient kernels (`src/kernels/webgpu-kernels.ts`).
  */
 import { ConfigError } from '@befunet/common';
 import { initNodeWebGpu, type NodeWebGpu } from '@befunet/common/node';
@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerFastCpuKernels } from '../kernels/cpu-kernels.js';
 import { registerTileGradient } from '../kernels/tile-gradient.js';
 import { registerWasmTrainingKernels } from '../kernels/wasm-kernels.js';
+import { registerWebGpuKernels } from '../kernels/webgpu-kernels.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 const BACKEND_NAMES: readonly BackendName[] = ['auto', 'webgpu', 'wasm', 'cpu'];
@@ -42,6 +43,7 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
       if (name === 'webgpu') throw error;
     }
     if (gpu) {
+      registerWebGpuKernels();
       const info = Object.values(gpu.adapterInfo).filter(Boolean).join(' ');
       return {
         name: 'webgpu',

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every GPU measurement of the README's GPU table, in one run on the NVIDIA host, PyTorch and TF.js
+# side by side on the same card. Run from the repository root there, with these folders carried:
+#   .gpu      built here by: (cd packages/befunet && bash ../../../shared/device/pack.sh ../../.gpu bench/gpu.ts)
+#             plus the official fixtures copied into .gpu/fixtures (parity check on the card)
+#   .gl       the glvnd .deb files Dawn's Vulkan needs there (see bench/gpu.ts)
+#   .official/BEFUnet  the official PyTorch code (git-ignored; never committed)
+# usage: bash packages/befunet/bench/gpu-host.sh OUT_DIR [SECONDS]   (SECONDS: the time to stay within)
+set -u
+out=${1:?usage: gpu-host.sh OUT_DIR [SECONDS]}
+budget=${2:-540}
+start=$SECONDS
+left() { echo $((budget - (SECONDS - start))); }
+mkdir -p "$out"
+
+for f in .gl/*.deb; do dpkg -x "$f" /; done
+ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv | tee "$out/gpu.txt"
+
+reference=packages/befunet/bench/pytorch_reference.py
+echo "== PyTorch eager, the official code's settings (cudnn deterministic)"
+timeout 120 python3 $reference --out "$out/pytorch-eager.json" 2>"$out/pytorch-eager.log" | tail -20
+echo "== PyTorch eager, cudnn.benchmark"
+timeout 120 python3 $reference --cudnn-benchmark --out "$out/pytorch-benchmark.json" 2>"$out/pytorch-benchmark.log" | tail -20
+
+echo "== TF.js WebGPU (Dawn, Vulkan)"
+timeout $(($(left) - 30)) bash .gpu/run.sh --fixtures .gpu/fixtures --out "$out/tfjs.json" --runs 10 --batch 10 \
+  --stock-batch 2 2>"$out/tfjs.log" | tail -80
+grep -E "parity|median|first step|done in" "$out/tfjs.log" | tail -40
+
+if [ "$(left)" -gt 90 ]; then
+  echo "== PyTorch torch.compile and bf16 autocast ($(left) s left)"
+  timeout $(($(left) - 10)) python3 $reference --cudnn-benchmark --amp --compile --skip-train \
+    --out "$out/pytorch-compile.json" 2>"$out/pytorch-compile.log" | tail -20
+fi
+echo "== done in $((SECONDS - start)) s"

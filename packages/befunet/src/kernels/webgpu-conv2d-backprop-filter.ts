@@ -1,0 +1,123 @@
+/**
+ * `Conv2DBackpropFilter` for TF.js's WebGPU backend (NHWC), replacing 4.22's one-thread-per-weight
+ * kernel (see webgpu-filter-gradient.ts for the row slices).
+ *
+ * dW[ky, kx, ci, co] = sum over b, oy, ox of x[b, oy*sh + ky - pt, ox*sw + kx - pl, ci] * dy[b, oy, ox, co].
+ * Each thread owns a block of CI x CO weights of one tap (CI, CO = 4 when the channel count allows
+ * vec4 loads, else 1) and accumulates their outer products over its rows: one x load and one dy load
+ * feed CI * CO multiply-adds.
+ */
+
+import { ConfigError, runFlatProgram, type WebGpuBackend } from '@befunet/common';
+import * as tf from '@tensorflow/tfjs-core';
+import { ROW_SLICE_WGSL, rowSliceUniforms, sliceCount, sumSlices } from './webgpu-filter-gradient.js';
+
+interface Attrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+/** WGSL of the thread body for CI x CO blocks (the accumulator is CI scalars or vec4s). */
+function body(ci: 1 | 4, co: 1 | 4): string {
+  const accType = co === 4 ? 'vec4<f32>' : 'f32';
+  const accumulate = Array.from({ length: ci }, (_, i) =>
+    ci === 4 ? `acc[${i}] += xv[${i}] * dv;` : `acc[${i}] += xv * dv;`,
+  ).join('\n');
+  const store = Array.from({ length: ci }, (_, i) =>
+    Array.from({ length: co }, (_, j) =>
+      co === 4
+        ? `result[outBase + ${i} * uniforms.outChannels + ${j}] = acc[${i}][${j}];`
+        : `result[outBase + ${i} * uniforms.outChannels] = acc[${i}];`,
+    ).join('\n'),
+  ).join('\n');
+  return `
+    let coBlock = index % uniforms.coBlocks;
+    var rest = index / uniforms.coBlocks;
+    let ciBlock = rest % uniforms.ciBlocks;
+    rest = rest / uniforms.ciBlocks;
+    let kx = rest % uniforms.filterWidth;
+    rest = rest / uniforms.filterWidth;
+    let ky = rest % uniforms.filterHeight;
+    let slice = rest / uniforms.filterHeight;
+    ${ROW_SLICE_WGSL}
+    var acc : array<${accType}, ${ci}>;
+    for (var r = rowStart; r < rowEnd; r++) {
+      let b = r / uniforms.outHeight;
+      let iy = (r - b * uniforms.outHeight) * uniforms.strideH + ky * uniforms.dilationH - uniforms.padTop;
+      if (iy < 0 || iy >= uniforms.inHeight) {
+        continue;
+      }
+      let xRow = (b * uniforms.inHeight + iy) * uniforms.inWidth;
+      let dyRow = r * uniforms.outWidth;
+      for (var ox = oxStart; ox < oxEnd; ox++) {
+        let xv = x[(xRow + ox * uniforms.strideW + colOffset) * uniforms.ciBlocks + ciBlock];
+        let dv = dy[(dyRow + ox) * uniforms.coBlocks + coBlock];
+        ${accumulate}
+      }
+    }
+    let outBase = (((slice * uniforms.filterHeight + ky) * uniforms.filterWidth + kx) * uniforms.inChannels
+      + ciBlock * ${ci}) * uniforms.outChannels + coBlock * ${co};
+    ${store}`;
+}
+
+function conv2dBackpropFilter(
+  { x, dy }: { x: tf.TensorInfo; dy: tf.TensorInfo },
+  attrs: Attrs,
+  backend: WebGpuBackend,
+): tf.TensorInfo {
+  if (attrs.dataFormat === 'NCHW') {
+    throw new ConfigError(`${tf.Conv2DBackpropFilter} on webgpu: dataFormat NCHW is not supported, use NHWC`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const ci = info.inChannels % 4 === 0 ? 4 : 1;
+  const co = info.outChannels % 4 === 0 ? 4 : 1;
+  const threadsPerSlice =
+    (info.filterHeight * info.filterWidth * info.inChannels * info.outChannels) / (ci * co);
+  const rows = info.batchSize * info.outHeight;
+  const rowsPerSlice = Math.ceil(rows / sliceCount(threadsPerSlice, rows));
+  const slices = Math.ceil(rows / rowsPerSlice);
+  const partials = runFlatProgram(
+    backend,
+    {
+      kernelName: tf.Conv2DBackpropFilter,
+      key: `conv2d_backprop_filter_${ci}x${co}`,
+      inputs: [
+        { name: 'x', components: ci },
+        { name: 'dy', components: co },
+      ],
+      outputShape: [slices, ...attrs.filterShape],
+      threads: slices * threadsPerSlice,
+      uniforms: [
+        ...rowSliceUniforms(info, slices),
+        ['inChannels', info.inChannels],
+        ['outChannels', info.outChannels],
+        ['ciBlocks', info.inChannels / ci],
+        ['coBlocks', info.outChannels / co],
+      ],
+      body: body(ci, co),
+    },
+    [x, dy],
+  );
+  return sumSlices(partials, [...attrs.filterShape], backend);
+}
+
+export const webgpuConv2dBackpropFilter: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) =>
+    conv2dBackpropFilter(
+      inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo },
+      attrs as unknown as Attrs,
+      backend as WebGpuBackend,
+    ),
+};

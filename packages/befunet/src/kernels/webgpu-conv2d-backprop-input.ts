@@ -1,0 +1,79 @@
+/**
+ * `Conv2DBackpropInput` for TF.js's WebGPU backend, built over its forward `Conv2D` where the stride
+ * is 1 (every BEFUnet conv but the Swin patch embedding, whose input gradient is never needed).
+ *
+ * With stride 1, dx[b, iy, ix, ci] = sum over ky, kx, co of dy[b, iy + pt - ky, ix + pl - kx, co] *
+ * w[ky, kx, ci, co]: a forward conv of dy with the filter turned by 180 degrees and its channel axes
+ * swapped, w'[ky, kx, co, ci] = w[kh-1-ky, kw-1-kx, ci, co], padded by (kh-1-pt, kh-1-pb) rows and
+ * (kw-1-pl, kw-1-pr) columns. TF.js 4.22's own kernel reaches 0.22 TFLOP/s on a 3x3 conv where its
+ * forward conv reaches 4.9 (H200, BASELINES.md); strides above 1 still go to it (`fallback`).
+ */
+
+import { runRegisteredKernel, type WebGpuBackend } from '@befunet/common';
+import * as tf from '@tensorflow/tfjs-core';
+
+interface Attrs {
+  inputShape: [number, number, number, number];
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The kernel over the backend's own (`fallback`), which keeps the cases it does not cover. */
+export function webgpuConv2dBackpropInputOver(fallback: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName: 'webgpu',
+    kernelFunc: (args) => {
+      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const attrs = args.attrs as unknown as Attrs;
+      const backend = args.backend as WebGpuBackend;
+      const info = tf.backend_util.computeConv2DInfo(
+        attrs.inputShape,
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        1,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        false,
+        attrs.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
+      );
+      const { top, bottom, left, right } = info.padInfo;
+      const kh = info.filterHeight;
+      const kw = info.filterWidth;
+      const covered =
+        info.dataFormat === 'channelsLast' &&
+        info.strideHeight === 1 &&
+        info.strideWidth === 1 &&
+        Math.max(top, bottom) <= kh - 1 &&
+        Math.max(left, right) <= kw - 1;
+      if (!covered) return fallback.kernelFunc(args);
+
+      const turned =
+        kh === 1 && kw === 1
+          ? filter
+          : runRegisteredKernel('Reverse', { x: filter }, { dims: [0, 1] }, backend);
+      const swapped = runRegisteredKernel('Transpose', { x: turned }, { perm: [0, 1, 3, 2] }, backend);
+      if (turned !== filter) backend.disposeData(turned.dataId);
+      const dx = runRegisteredKernel(
+        'Conv2D',
+        { x: dy, filter: swapped },
+        {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [kh - 1 - top, kh - 1 - bottom],
+            [kw - 1 - left, kw - 1 - right],
+            [0, 0],
+          ],
+          dataFormat: 'NHWC',
+          dilations: [1, 1],
+        } as unknown as tf.NamedAttrMap,
+        backend,
+      );
+      backend.disposeData(swapped.dataId);
+      return dx;
+    },
+  };
+}

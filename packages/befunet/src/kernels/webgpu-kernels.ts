@@ -1,0 +1,55 @@
+/**
+ * Kernels registered in place of TF.js 4.22's WebGPU backend's own, where its versions leave a GPU
+ * idle or run far below its forward conv (found by timing a BEFUnet training step): the filter
+ * gradients of dense and depthwise convs (one thread per weight there; row slices here) and the input
+ * gradient of stride-1 convs (a forward conv here). `useBackend('webgpu' | 'auto')` registers them;
+ * `restoreWebGpuKernels` puts the backend's own back (the benchmark compares both).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { webgpuConv2dBackpropFilter } from './webgpu-conv2d-backprop-filter.js';
+import { webgpuConv2dBackpropInputOver } from './webgpu-conv2d-backprop-input.js';
+import { webgpuDepthwiseBackpropFilter } from './webgpu-depthwise-backprop-filter.js';
+
+/** Kernels registered in place of the backend's own, or built over it (`over`, their fallback). */
+export const WEBGPU_KERNELS: readonly {
+  kernelName: string;
+  over: (original: tf.KernelConfig) => tf.KernelConfig;
+}[] = [
+  { kernelName: tf.Conv2DBackpropFilter, over: () => webgpuConv2dBackpropFilter },
+  { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, over: () => webgpuDepthwiseBackpropFilter },
+  { kernelName: tf.Conv2DBackpropInput, over: webgpuConv2dBackpropInputOver },
+];
+
+const originals = new Map<string, tf.KernelConfig>();
+
+/**
+ * Registers the kernels above for `webgpu` (idempotent; the backend package must be imported first).
+ * Returns the names registered by this call.
+ */
+export function registerWebGpuKernels(): string[] {
+  const registered: string[] = [];
+  for (const { kernelName, over } of WEBGPU_KERNELS) {
+    if (originals.has(kernelName)) continue;
+    const original = tf.getKernel(kernelName, 'webgpu');
+    if (!original) continue;
+    originals.set(kernelName, original);
+    tf.unregisterKernel(kernelName, 'webgpu');
+    tf.registerKernel(over(original));
+    registered.push(kernelName);
+  }
+  return registered;
+}
+
+/** Puts the backend's own version of one kernel back (for comparisons). */
+export function restoreWebGpuKernel(kernelName: string): void {
+  const original = originals.get(kernelName);
+  if (!original) return;
+  tf.unregisterKernel(kernelName, 'webgpu');
+  tf.registerKernel(original);
+  originals.delete(kernelName);
+}
+
+/** Puts the backend's own versions back (for comparisons). */
+export function restoreWebGpuKernels(): void {
+  for (const kernelName of [...originals.keys()]) restoreWebGpuKernel(kernelName);
+}

@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { describe, expect, it } from 'vitest';
+import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
+import { ShapeError } from './errors.js';
+import { LAYER_NORM_KERNEL, LayerNorm, layerNorm } from './layer-norm.js';
+
+const seeded = (n: number, seed: number) => {
+  let s = seed;
+  return Float64Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 30 - 1) * 2;
+  });
+};
+
+/** LayerNorm of rows of `c` values, in float64 (the definition). */
+function reference(
+  x: ArrayLike<number>,
+  c: number,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / c; r++) {
+    const row = Array.from({ length: c }, (_, j) => x[r * c + j]!);
+    const mean = row.reduce((a, v) => a + v, 0) / c;
+    const variance = row.reduce((a, v) => a + (v - mean) ** 2, 0) / c;
+    row.forEach((v, j) => {
+      out.push(((v - mean) / Math.sqrt(variance + 1e-5)) * gamma[j]! + beta[j]!);
+    });
+  }
+  return out;
+}
+
+describe('layerNorm', () => {
+  // 8 channels take the vec4 path of the WebGPU kernel, 6 the scalar one.
+  it.each([[[2, 3, 8]], [[4, 6]], [[1, 2, 2, 12]]])(
+    'normalises the last axis of %j as the definition does',
+    async (shape) => {
+      const c = shape.at(-1)!;
+      const x = seeded(tf.util.sizeFromShape(shape), 1).map((v, i) => v * (1 + (i % 5)) + (i % 3));
+      const gamma = seeded(c, 2);
+      const beta = seeded(c, 3);
+      const y = layerNorm(
+        tf.tensor(Float32Array.from(x), shape),
+        tf.tensor1d(Float32Array.from(gamma)),
+        tf.tensor1d(Float32Array.from(beta)),
+      );
+      await expectClose(y, reference(x, c, gamma, beta), TOLERANCE.op, 'layerNorm');
+    },
+  );
+
+  it.each([8, 6])('has the gradients of finite differences of the definition (%i channels)', async (c) => {
+    const shape = [3, c];
+    const x = seeded(3 * c, 4);
+    const gamma = seeded(c, 5);
+    const beta = seeded(c, 6);
+    const w = seeded(3 * c, 7); // loss = sum(w * y), so that every output matters differently
+    const loss = (xs: ArrayLike<number>, g: ArrayLike<number>, b: ArrayLike<number>) =>
+      reference(xs, c, g, b).reduce((a, v, i) => a + v * w[i]!, 0);
+    const fd = (values: Float64Array, at: (v: Float64Array) => number) =>
+      Array.from(values, (_, i) => {
+        const up = Float64Array.from(values);
+        const down = Float64Array.from(values);
+        up[i]! += 1e-6;
+        down[i]! -= 1e-6;
+        return (at(up) - at(down)) / 2e-6;
+      });
+    const grads = tf.grads((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(layerNorm(xt, g, b), tf.tensor(Float32Array.from(w), shape))),
+    )([
+      tf.tensor(Float32Array.from(x), shape),
+      tf.tensor1d(Float32Array.from(gamma)),
+      tf.tensor1d(Float32Array.from(beta)),
+    ]);
+    const tol = { atol: 1e-4, rtol: 1e-4 };
+    await expectClose(
+      grads[0]!,
+      fd(x, (v) => loss(v, gamma, beta)),
+      tol,
+      'dx',
+    );
+    await expectClose(
+      grads[1]!,
+      fd(gamma, (v) => loss(x, v, beta)),
+      tol,
+      'dgamma',
+    );
+    await expectClose(
+      grads[2]!,
+      fd(beta, (v) => loss(x, gamma, v)),
+      tol,
+      'dbeta',
+    );
+  });
+
+  it.runIf(testProject() === 'webgpu')('is one kernel on WebGPU', async () => {
+    const profile = await tf.profile(() => layerNorm(tf.ones([2, 5, 8]), tf.ones([8]), tf.zeros([8])));
+    // (tf.profile also lists the custom-gradient wrapper, with an empty name.)
+    expect(profile.kernels.map((k) => k.name).filter(Boolean)).toEqual([LAYER_NORM_KERNEL]);
+  });
+
+  it('rejects gamma or beta that do not match the last axis, and non-float input', () => {
+    expect(() => layerNorm(tf.ones([2, 8]), tf.ones([6]), tf.zeros([8]))).toThrow(ShapeError);
+    expect(() => layerNorm(tf.ones([2, 8]), tf.ones([8]), tf.zeros([8]))).not.toThrow();
+    expect(() => layerNorm(tf.ones([2, 8], 'int32'), tf.ones([8]), tf.zeros([8]))).toThrow(
+      /layerNorm input must have dtype float32, got int32/,
+    );
+  });
+});
+
+describe('LayerNorm', () => {
+  it('names its weights gamma and beta as tfjs-layers does, and survives a config round trip', async () => {
+    const norm = new LayerNorm({ name: 'norm1', epsilon: 1e-6 });
+    const input = tfl.input({ shape: [3, 8] });
+    const model = tfl.model({ inputs: input, outputs: norm.apply(input) as tfl.SymbolicTensor });
+    expect(norm.weights.map((w) => w.originalName)).toEqual(['norm1/gamma', 'norm1/beta']);
+    expect(model.countParams()).toBe(16);
+    const copy = tf.serialization.SerializationMap.getMap().classNameMap['befunet>LayerNorm']![1](
+      LayerNorm,
+      norm.getConfig(),
+    ) as LayerNorm;
+    expect(copy.epsilon).toBe(1e-6);
+    expect(copy.name).toBe('norm1');
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * LayerNorm over the last axis, y = (x - mean) / sqrt(var + eps) * gamma + beta (biased variance, eps
+ * 1e-5 as PyTorch's default), as an op and as a layer.
+ *
+ * tfjs-layers' own `LayerNormalization` tiles its statistics, gamma and beta to the input's size on
+ * every call (four full-size copies, about eight kernels per norm). On WebGPU the op is one kernel
+ * (`BefunetLayerNorm`: a thread per row, vec4 loads when the channels divide by 4); elsewhere it is
+ * broadcasting TF.js ops. The gradient is the same formula on every backend:
+ * with xhat = (x - mean) * rstd and g = dy * gamma (per row, over the C channels),
+ * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), dgamma = sum(dy * xhat), dbeta = sum(dy).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { assertDType } from './checks.js';
+import { type LayerArgs, withDefaultName } from './composite-layer.js';
+import { ShapeError } from './errors.js';
+import { runFlatProgram, type WebGpuBackend } from './webgpu/program.js';
+
+/** PyTorch's LayerNorm epsilon, which the official code uses everywhere. */
+export const LAYER_NORM_EPSILON = 1e-5;
+
+/** The name of the fused WebGPU kernel. */
+export const LAYER_NORM_KERNEL = 'BefunetLayerNorm';
+
+function layerNormWgsl(lanes: 1 | 4): string {
+  const total = lanes === 4 ? (v: string) => `dot(${v}, vec4<f32>(1.0))` : (v: string) => v;
+  const zero = lanes === 4 ? 'vec4<f32>(0.0)' : '0.0';
+  return `
+    let base = index * uniforms.blocks;
+    var sum = ${zero};
+    for (var i = 0; i < uniforms.blocks; i++) {
+      sum += x[base + i];
+    }
+    let mean = ${total('sum')} / f32(uniforms.channels);
+    var squares = ${zero};
+    for (var i = 0; i < uniforms.blocks; i++) {
+      let d = x[base + i] - mean;
+      squares += d * d;
+    }
+    let rstd = inverseSqrt(${total('squares')} / f32(uniforms.channels) + uniforms.epsilon);
+    for (var i = 0; i < uniforms.blocks; i++) {
+      result[base + i] = (x[base + i] - mean) * rstd * gamma[i] + beta[i];
+    }`;
+}
+
+tf.registerKernel({
+  kernelName: LAYER_NORM_KERNEL,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+    const channels = x.shape.at(-1)!;
+    const lanes = channels % 4 === 0 ? 4 : 1;
+    return runFlatProgram(
+      backend as WebGpuBackend,
+      {
+        kernelName: LAYER_NORM_KERNEL,
+        key: `layer_norm_${lanes}`,
+        inputs: [
+          { name: 'x', components: lanes },
+          { name: 'gamma', components: lanes },
+          { name: 'beta', components: lanes },
+        ],
+        outputShape: [...x.shape],
+        outputComponents: lanes,
+        threads: tf.util.sizeFromShape(x.shape) / channels,
+        uniforms: [
+          ['blocks', channels / lanes],
+          ['channels', channels],
+          ['epsilon', (attrs as { epsilon: number }).epsilon, 'f32'],
+        ],
+        body: layerNormWgsl(lanes),
+      },
+      [x, gamma, beta],
+    );
+  },
+});
+
+/** mean and 1 / sqrt(var + eps) over the last axis, keeping it (size 1). */
+function statistics(x: tf.Tensor, epsilon: number): { mean: tf.Tensor; rstd: tf.Tensor } {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return { mean, rstd: tf.rsqrt(tf.add(variance, epsilon)) };
+}
+
+/** `(x - mean) / sqrt(var + eps) * gamma + beta`, statistics over the last axis of float32 `x`. */
+export function layerNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon = LAYER_NORM_EPSILON,
+): tf.Tensor {
+  assertDType(x, ['float32'], 'layerNorm input');
+  const channels = x.shape.at(-1);
+  if (
+    x.rank < 1 ||
+    gamma.rank !== 1 ||
+    beta.rank !== 1 ||
+    gamma.size !== channels ||
+    beta.size !== channels
+  ) {
+    throw new ShapeError(
+      `layerNorm: gamma [${gamma.shape}] and beta [${beta.shape}] must be [C] for input [${x.shape}]`,
+    );
+  }
+  const fused = tf.getBackend() === 'webgpu';
+  const op = tf.customGrad((...args: (tf.Tensor | ((saved: tf.Tensor[]) => void))[]) => {
+    const [input, g, b] = args as tf.Tensor[];
+    const save = args[3] as (saved: tf.Tensor[]) => void;
+    save([input!, g!]);
+    const value = fused
+      ? (tf
+          .engine()
+          .runKernel(LAYER_NORM_KERNEL, { x: input!, gamma: g!, beta: b! }, { epsilon }) as tf.Tensor)
+      : tf.tidy(() => {
+          const { mean, rstd } = statistics(input!, epsilon);
+          return tf.add(tf.mul(tf.mul(tf.sub(input!, mean), rstd), g!), b!);
+        });
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [xs, gs] = saved as [tf.Tensor, tf.Tensor];
+      const upstream = dy as tf.Tensor;
+      const { mean, rstd } = statistics(xs, epsilon);
+      const xhat = tf.mul(tf.sub(xs, mean), rstd);
+      const outer = [...Array(xs.rank - 1).keys()];
+      const g = tf.mul(upstream, gs);
+      const dx = tf.mul(
+        rstd,
+        tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))),
+      );
+      return [dx, tf.sum(tf.mul(upstream, xhat), outer), tf.sum(upstream, outer)];
+    };
+    return { value, gradFunc };
+  });
+  return op(x, gamma, beta);
+}
+
+export interface LayerNormArgs extends LayerArgs {
+  /** Added to the variance. Defaults to 1e-5. */
+  epsilon?: number;
+}
+
+/** The layer: weights `gamma` (ones) and `beta` (zeros) of the last axis's size, as tfjs-layers' LayerNormalization names them. */
+export class LayerNorm extends tfl.layers.Layer {
+  static className = 'befunet>LayerNorm';
+  readonly epsilon: number;
+  private gamma!: tfl.LayerVariable;
+  private beta!: tfl.LayerVariable;
+
+  constructor(args: LayerNormArgs = {}) {
+    super(withDefaultName(args, 'layer_norm'));
+    this.epsilon = args.epsilon ?? LAYER_NORM_EPSILON;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = inputShape as tfl.Shape;
+    const dim = shape[shape.length - 1];
+    if (dim == null) throw new ShapeError(`LayerNorm '${this.name}' needs a known last axis, got [${shape}]`);
+    this.gamma = this.addWeight('gamma', [dim], 'float32', tfl.initializers.ones());
+    this.beta = this.addWeight('beta', [dim], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      return layerNorm(x, this.gamma.read(), this.beta.read(), this.epsilon);
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return inputShape as tfl.Shape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+tf.serialization.registerClass(LayerNorm);
