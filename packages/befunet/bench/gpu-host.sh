@@ -20,16 +20,19 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 
 reference=packages/befunet/bench/pytorch_reference.py
 echo "== PyTorch eager, the official code's settings (cudnn deterministic)"
-timeout 120 python3 $reference --out "$out/pytorch-eager.json" 2>"$out/pytorch-eager.log" | tail -20
-echo "== PyTorch eager, cudnn.benchmark"
-timeout 120 python3 $reference --cudnn-benchmark --out "$out/pytorch-benchmark.json" 2>"$out/pytorch-benchmark.log" | tail -20
+timeout 100 python3 $reference --out "$out/pytorch-eager.json" 2>"$out/pytorch-eager.log" | tail -20
 
 echo "== TF.js WebGPU (Dawn, Vulkan)"
-timeout $(($(left) - 30)) bash .gpu/run.sh --fixtures .gpu/fixtures --out "$out/tfjs.json" --runs 10 --batch 10 \
+timeout $(($(left) - 20)) bash .gpu/run.sh --fixtures .gpu/fixtures --out "$out/tfjs.json" --runs 10 --batch 10 \
   --stock-batch 2 2>"$out/tfjs.log" | tail -80
 grep -E "parity|median|first step|done in" "$out/tfjs.log" | tail -40
 
-if [ "$(left)" -gt 90 ]; then
+if [ "$(left)" -gt 70 ]; then
+  echo "== PyTorch eager, cudnn.benchmark ($(left) s left)"
+  timeout $(($(left) - 10)) python3 $reference --cudnn-benchmark --out "$out/pytorch-benchmark.json" \
+    2>"$out/pytorch-benchmark.log" | tail -20
+fi
+if [ "$(left)" -gt 150 ]; then
   echo "== PyTorch torch.compile and bf16 autocast ($(left) s left)"
   timeout $(($(left) - 10)) python3 $reference --cudnn-benchmark --amp --compile --skip-train \
     --out "$out/pytorch-compile.json" 2>"$out/pytorch-compile.log" | tail -20
