@@ -23,7 +23,7 @@ echo "== PyTorch eager, the official code's settings (cudnn deterministic)"
 timeout 100 python3 $reference --out "$out/pytorch-eager.json" 2>"$out/pytorch-eager.log" | tail -20
 
 echo "== TF.js WebGPU (Dawn, Vulkan)"
-timeout $(($(left) - 20)) bash .gpu/run.sh --fixtures .gpu/fixtures --out "$out/tfjs.json" --runs 10 --batch 10 \
+timeout $(($(left) - 20)) bash .gpu/run.sh $( [ -d .gpu/fixtures ] && echo --fixtures .gpu/fixtures ) --out "$out/tfjs.json" --runs 10 --batch 10 \
   --stock-batch 2 2>"$out/tfjs.log" | tail -80
 grep -E "parity|median|first step|done in" "$out/tfjs.log" | tail -40
 
