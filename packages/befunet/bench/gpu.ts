@@ -31,6 +31,7 @@ import {
 import { registerWebGpuKernels, restoreWebGpuKernel, WEBGPU_KERNELS } from '../src/kernels/webgpu-kernels.js';
 import { createBefunet, tapModel } from '../src/model/befunet.js';
 import { befunetConfig } from '../src/model/config.js';
+import { installLowMemoryGradients } from '../src/train/low-memory-gradients.js';
 import { importOfficialStateDict } from '../src/weights/official-checkpoint.js';
 import { readCheckpoint } from '../src/weights/read-checkpoint.js';
 
@@ -57,6 +58,7 @@ const gpu = await initNodeWebGpu({
 report.adapter = { path: gpu.path, ...gpu.adapterInfo };
 log(`webgpu on ${gpu.path}: ${JSON.stringify(gpu.adapterInfo)}`);
 report.kernels = registerWebGpuKernels();
+const restoreGradients = installLowMemoryGradients();
 const save = () => {
   if (args.out) writeFileSync(args.out, JSON.stringify(report, null, 2));
 };
@@ -138,19 +140,24 @@ if (args['stock-batch']) {
   const stockBatch = Number(args['stock-batch']);
   const model = createBefunet(configOf('official'));
   const x = tf.randomUniform([stockBatch, model.inputs[0]!.shape[1]!, model.inputs[0]!.shape[2]!, 3]);
-  const variants: [string, string[]][] = [
-    ['ours', []],
-    ['TF.js own', WEBGPU_KERNELS.map((k) => k.kernelName)],
-    ...WEBGPU_KERNELS.map(({ kernelName }): [string, string[]] => [
+  // label, kernels back to TF.js's own, low-memory backpropagation
+  const variants: [string, string[], boolean][] = [
+    ['ours', [], true],
+    ['TF.js own', WEBGPU_KERNELS.map((k) => k.kernelName), false],
+    ['ours but TF.js backpropagation', [], false],
+    ...WEBGPU_KERNELS.map(({ kernelName }): [string, string[], boolean] => [
       `ours but TF.js ${kernelName}`,
       [kernelName],
+      true,
     ]),
   ];
   const comparison: Record<string, unknown> = { batch: stockBatch };
   report.stockComparison = comparison;
-  for (const [label, own] of variants) {
+  for (const [label, own, lowMemory] of variants) {
     registerWebGpuKernels();
     for (const name of own) restoreWebGpuKernel(name);
+    if (lowMemory) installLowMemoryGradients();
+    else restoreGradients();
     const r = await benchTrainingStep(model, x, {
       runs: 3,
       warmup: 1,
@@ -159,7 +166,10 @@ if (args['stock-batch']) {
     });
     comparison[label] = r;
     save();
-    console.log(`official training step at batch ${stockBatch}, ${label}: ${r.timing.median.toFixed(1)} ms`);
+    console.log(
+      `official training step at batch ${stockBatch}, ${label}: ${r.timing.median.toFixed(1)} ms, ` +
+        `peak tensors ${(r.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
     if (label === 'TF.js own')
       printKernels(
         `official: slowest kernels of one training step at batch ${stockBatch}, ${label}`,
@@ -167,6 +177,7 @@ if (args['stock-batch']) {
       );
   }
   registerWebGpuKernels();
+  installLowMemoryGradients();
   tf.dispose(x);
   model.dispose();
 }

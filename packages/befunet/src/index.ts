@@ -160,6 +160,7 @@ export {
 } from './train/checkpoint.js';
 export { type CheckpointStore, type CheckpointTag, memoryCheckpointStore } from './train/checkpoint-store.js';
 export { type EvaluateOptions, evaluate } from './train/evaluate.js';
+export { installLowMemoryGradients } from './train/low-memory-gradients.js';
 export {
   createOptimizer,
   type OptimizerConfig,

@@ -77,6 +77,31 @@ describe('PdcConv', () => {
     reloaded.dispose();
   });
 
+  it('runs inference on a cached converted kernel, renewed when the weights change and freed on dispose', async () => {
+    const { conv, model: m } = model({ op: 'ad', filters: 3 });
+    const x = tf.tensor4d(values(6 * 6 * 2, 6), [1, 6, 6, 2]);
+    const check = async (what: string) => {
+      const expected = pdcConv2d(x, conv.kernel.read() as tf.Tensor4D, 'ad');
+      const y = m.predict(x) as tf.Tensor;
+      await expectClose(y, expected, TOLERANCE.op, what);
+      tf.dispose([y, expected]);
+    };
+    const before = tf.memory().numTensors;
+    await check('first call');
+    expect(tf.memory().numTensors - before, 'the cached kernel').toBe(1);
+    await check('cached');
+    expect(tf.memory().numTensors - before).toBe(1);
+    const changed = tf.mul(conv.kernel.read(), -2);
+    conv.kernel.write(changed);
+    changed.dispose();
+    await check('after the weights changed');
+    expect(tf.memory().numTensors - before, 'the old cached kernel is freed').toBe(1);
+    const weights = m.weights.length;
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before - weights);
+    x.dispose();
+  });
+
   it('leaks no tensor', async () => {
     const { model: m } = model({ op: 'cd', filters: 2 });
     const x = tf.ones([1, 6, 6, 2]);

@@ -20,7 +20,14 @@ import {
   pdcConv2d,
   pdcKernelToVanilla,
   pdcOutputSize,
+  vanillaConv2d,
 } from './pdc-ops.js';
+
+/** Whether a layer call is inference: not in training mode and no gradient tape recording. */
+function isInference(kwargs: Record<string, unknown>): boolean {
+  const gradientDepth = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
+  return kwargs.training !== true && gradientDepth === 0;
+}
 
 export type { LayerArgs };
 
@@ -72,6 +79,7 @@ export class PdcConv extends layers.Layer {
   private kernelVar?: LayerVariable;
   private biasVar?: LayerVariable;
   private inChannels?: number;
+  private vanillaCache?: { dataId: tf.DataId; kernel: tf.Tensor4D };
 
   constructor(args: PdcConvArgs = {}) {
     super(withDefaultName(args, 'pdc_conv'));
@@ -145,7 +153,25 @@ export class PdcConv extends layers.Layer {
     return [b ?? null, size(h ?? null), size(w ?? null), c == null ? null : this.outChannels(c)];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  /**
+   * The vanilla kernel of the kernel variable's current value, kept between calls. A variable gets a
+   * new data id whenever it is assigned (training steps, loading weights), which renews the cache.
+   */
+  private cachedVanillaKernel(): tf.Tensor4D {
+    const kernel = this.kernel.read();
+    if (this.vanillaCache?.dataId !== kernel.dataId) {
+      this.vanillaCache?.kernel.dispose();
+      this.vanillaCache = { dataId: kernel.dataId, kernel: tf.keep(this.vanillaKernel()) };
+    }
+    return this.vanillaCache.kernel;
+  }
+
+  /**
+   * Inference (not training, no gradient being recorded) runs the cached converted kernel: one conv
+   * and no per-call kernel arithmetic, the same result as every form (BEFUNET.md section 2). Training
+   * runs the chosen form, so that gradients reach the kernel through it.
+   */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> = {}): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       assertRank(x, 4, `PdcConv '${this.name}' input`);
@@ -154,14 +180,22 @@ export class PdcConv extends layers.Layer {
           `PdcConv '${this.name}' was built for ${this.inChannels} input channels, got ${formatShape(x.shape)}`,
         );
       }
-      const y = pdcConv2d(x, this.kernel.read() as tf.Tensor4D, this.op, {
-        strides: this.strides,
-        dilation: this.dilationRate,
-        depthwise: this.depthwise,
-        form: this.formValue,
-      });
+      const y = isInference(kwargs)
+        ? vanillaConv2d(x, this.cachedVanillaKernel(), { strides: this.strides, depthwise: this.depthwise })
+        : pdcConv2d(x, this.kernel.read() as tf.Tensor4D, this.op, {
+            strides: this.strides,
+            dilation: this.dilationRate,
+            depthwise: this.depthwise,
+            form: this.formValue,
+          });
       return this.biasVar ? tf.add(y, this.biasVar.read()) : y;
     });
+  }
+
+  override dispose(): ReturnType<layers.Layer['dispose']> {
+    this.vanillaCache?.kernel.dispose();
+    this.vanillaCache = undefined;
+    return super.dispose();
   }
 
   override getConfig(): tf.serialization.ConfigDict {

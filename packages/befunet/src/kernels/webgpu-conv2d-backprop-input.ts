@@ -20,6 +20,29 @@ interface Attrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+/**
+ * The padding as TF.js names it where it can: `valid` (none) and `same` take the backend's fast
+ * paths (a 1x1 conv becomes a matrix product only then); other padding stays explicit.
+ */
+function paddingOf(
+  [top, bottom]: [number, number],
+  [left, right]: [number, number],
+  kh: number,
+  kw: number,
+): 'valid' | 'same' | tf.backend_util.ExplicitPadding {
+  if (top === 0 && bottom === 0 && left === 0 && right === 0) return 'valid';
+  // Stride-1 `same`: (k - 1) / 2 before, the rest after.
+  const same = (k: number, before: number, after: number) =>
+    before === Math.floor((k - 1) / 2) && after === k - 1 - before;
+  if (same(kh, top, bottom) && same(kw, left, right)) return 'same';
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+}
+
 /** The kernel over the backend's own (`fallback`), which keeps the cases it does not cover. */
 export function webgpuConv2dBackpropInputOver(fallback: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -61,12 +84,7 @@ export function webgpuConv2dBackpropInputOver(fallback: tf.KernelConfig): tf.Ker
         { x: dy, filter: swapped },
         {
           strides: [1, 1],
-          pad: [
-            [0, 0],
-            [kh - 1 - top, kh - 1 - bottom],
-            [kw - 1 - left, kw - 1 - right],
-            [0, 0],
-          ],
+          pad: paddingOf([kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], kh, kw),
           dataFormat: 'NHWC',
           dilations: [1, 1],
         } as unknown as tf.NamedAttrMap,

@@ -8,7 +8,8 @@
  * path), else wasm (20-30x faster than cpu on convolutions), else cpu when
  * `@tensorflow/tfjs-backend-wasm` is not installed. The software GPU is slower than wasm, so it is
  * used only when asked for with `webgpu`. Every choice registers the faster `Tile` gradient
- * (`src/kernels/tile-gradient.ts`); WebGPU gets our conv gradient kernels (`src/kernels/webgpu-kernels.ts`).
+ * (`src/kernels/tile-gradient.ts`) and backpropagation that frees intermediate gradients early
+ * (`src/train/low-memory-gradients.ts`); WebGPU gets our conv gradient kernels (`src/kernels/webgpu-kernels.ts`).
  */
 import { ConfigError } from '@befunet/common';
 import { initNodeWebGpu, type NodeWebGpu } from '@befunet/common/node';
@@ -17,6 +18,7 @@ import { registerFastCpuKernels } from '../kernels/cpu-kernels.js';
 import { registerTileGradient } from '../kernels/tile-gradient.js';
 import { registerWasmTrainingKernels } from '../kernels/wasm-kernels.js';
 import { registerWebGpuKernels } from '../kernels/webgpu-kernels.js';
+import { installLowMemoryGradients } from '../train/low-memory-gradients.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 const BACKEND_NAMES: readonly BackendName[] = ['auto', 'webgpu', 'wasm', 'cpu'];
@@ -35,6 +37,7 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
     throw new ConfigError(`backend must be ${BACKEND_NAMES.join(', ')}, got '${name}'`);
   }
   registerTileGradient();
+  installLowMemoryGradients();
   if (name === 'auto' || name === 'webgpu') {
     let gpu: NodeWebGpu | undefined;
     try {
