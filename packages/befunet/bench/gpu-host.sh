@@ -6,6 +6,7 @@
 #   .gl       the glvnd .deb files Dawn's Vulkan needs there (see bench/gpu.ts)
 #   .official/BEFUnet  the official PyTorch code (git-ignored; never committed)
 # usage: bash packages/befunet/bench/gpu-host.sh OUT_DIR [SECONDS]   (SECONDS: the time to stay within)
+#        STOCK_BATCH=0 skips the comparison with TF.js's own kernels (default: at batch 2)
 set -u
 out=${1:?usage: gpu-host.sh OUT_DIR [SECONDS]}
 budget=${2:-540}
@@ -24,7 +25,7 @@ timeout 100 python3 $reference --out "$out/pytorch-eager.json" 2>"$out/pytorch-e
 
 echo "== TF.js WebGPU (Dawn, Vulkan)"
 timeout $(($(left) - 20)) bash .gpu/run.sh $( [ -d .gpu/fixtures ] && echo --fixtures .gpu/fixtures ) --out "$out/tfjs.json" --runs 10 --batch 10 \
-  --stock-batch 2 2>"$out/tfjs.log" | tail -80
+  $( [ "${STOCK_BATCH:-2}" != 0 ] && echo --stock-batch "${STOCK_BATCH:-2}" ) 2>"$out/tfjs.log" | tail -80
 grep -E "parity|median|first step|done in" "$out/tfjs.log" | tail -40
 
 if [ "$(left)" -gt 70 ]; then

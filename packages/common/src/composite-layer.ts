@@ -48,7 +48,19 @@ export abstract class CompositeLayer extends layers.Layer {
     ];
   }
 
-  // dispose() needs no override: Layer.dispose() disposes `this.weights`, which includes the children's.
+  /**
+   * Frees what this layer and its children derived from their weights and keep between calls
+   * (inference caches; rebuilt on the next call). The weights stay.
+   */
+  disposeDerived(): void {
+    for (const child of this.children) (child as { disposeDerived?: () => void }).disposeDerived?.();
+  }
+
+  /** Frees the derived tensors, then the weights (Layer.dispose() disposes `this.weights`, the children's included). */
+  override dispose(): ReturnType<layers.Layer['dispose']> {
+    this.disposeDerived();
+    return super.dispose();
+  }
 }
 
 function isShapeList(shape: Shape | Shape[]): shape is Shape[] {

@@ -3,7 +3,15 @@
  */
 
 import type { LayerArgs } from '@befunet/common';
-import { assertRank, ConfigError, formatShape, ShapeError, withDefaultName } from '@befunet/common';
+import {
+  assertRank,
+  ConfigError,
+  DerivedTensorCache,
+  formatShape,
+  isInferenceCall,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, layers, type Shape } from '@tensorflow/tfjs-layers';
 import {
@@ -22,12 +30,6 @@ import {
   pdcOutputSize,
   vanillaConv2d,
 } from './pdc-ops.js';
-
-/** Whether a layer call is inference: not in training mode and no gradient tape recording. */
-function isInference(kwargs: Record<string, unknown>): boolean {
-  const gradientDepth = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
-  return kwargs.training !== true && gradientDepth === 0;
-}
 
 export type { LayerArgs };
 
@@ -79,7 +81,7 @@ export class PdcConv extends layers.Layer {
   private kernelVar?: LayerVariable;
   private biasVar?: LayerVariable;
   private inChannels?: number;
-  private vanillaCache?: { dataId: tf.DataId; kernel: tf.Tensor4D };
+  private readonly vanillaCache = new DerivedTensorCache<tf.Tensor4D>();
 
   constructor(args: PdcConvArgs = {}) {
     super(withDefaultName(args, 'pdc_conv'));
@@ -154,19 +156,6 @@ export class PdcConv extends layers.Layer {
   }
 
   /**
-   * The vanilla kernel of the kernel variable's current value, kept between calls. A variable gets a
-   * new data id whenever it is assigned (training steps, loading weights), which renews the cache.
-   */
-  private cachedVanillaKernel(): tf.Tensor4D {
-    const kernel = this.kernel.read();
-    if (this.vanillaCache?.dataId !== kernel.dataId) {
-      this.vanillaCache?.kernel.dispose();
-      this.vanillaCache = { dataId: kernel.dataId, kernel: tf.keep(this.vanillaKernel()) };
-    }
-    return this.vanillaCache.kernel;
-  }
-
-  /**
    * Inference (not training, no gradient being recorded) runs the cached converted kernel: one conv
    * and no per-call kernel arithmetic, the same result as every form (BEFUNET.md section 2). Training
    * runs the chosen form, so that gradients reach the kernel through it.
@@ -180,8 +169,15 @@ export class PdcConv extends layers.Layer {
           `PdcConv '${this.name}' was built for ${this.inChannels} input channels, got ${formatShape(x.shape)}`,
         );
       }
-      const y = isInference(kwargs)
-        ? vanillaConv2d(x, this.cachedVanillaKernel(), { strides: this.strides, depthwise: this.depthwise })
+      const y = isInferenceCall(kwargs)
+        ? vanillaConv2d(
+            x,
+            this.vanillaCache.get(this.kernel.read(), () => this.vanillaKernel()),
+            {
+              strides: this.strides,
+              depthwise: this.depthwise,
+            },
+          )
         : pdcConv2d(x, this.kernel.read() as tf.Tensor4D, this.op, {
             strides: this.strides,
             dilation: this.dilationRate,
@@ -192,9 +188,13 @@ export class PdcConv extends layers.Layer {
     });
   }
 
+  /** Frees the cached converted kernel (rebuilt on the next inference call). */
+  disposeDerived(): void {
+    this.vanillaCache.dispose();
+  }
+
   override dispose(): ReturnType<layers.Layer['dispose']> {
-    this.vanillaCache?.kernel.dispose();
-    this.vanillaCache = undefined;
+    this.disposeDerived();
     return super.dispose();
   }
 

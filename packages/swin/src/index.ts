@@ -1,3 +1,4 @@
+export { CYCLIC_SHIFT_KERNEL, cyclicShift, roll } from './cyclic-shift.js';
 export { gelu, Mlp, type MlpArgs } from './mlp.js';
 export { PatchEmbed, type PatchEmbedArgs } from './patch-embed.js';
 export { PatchMerging, type PatchMergingArgs, patchMergeConcat } from './patch-merging.js';
@@ -35,10 +36,8 @@ export {
   windowAttentionScores,
 } from './window-attention.js';
 export {
-  cyclicShift,
   effectiveWindow,
   relativePositionIndex,
-  roll,
   SHIFT_MASK_VALUE,
   shiftWindowMask,
   windowAttentionMask,

@@ -17,15 +17,10 @@ import {
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { cyclicShift } from './cyclic-shift.js';
 import { Mlp } from './mlp.js';
 import { WindowAttention } from './window-attention.js';
-import {
-  cyclicShift,
-  effectiveWindow,
-  windowAttentionMask,
-  windowPartition,
-  windowReverse,
-} from './windows.js';
+import { effectiveWindow, windowAttentionMask, windowPartition, windowReverse } from './windows.js';
 
 /** LayerNorm epsilon of the official code (PyTorch's default). */
 export { LAYER_NORM_EPSILON };
@@ -207,15 +202,10 @@ export class SwinBlock extends CompositeLayer {
   }
 
   /** Frees the derived shift masks and relative index (rebuilt on the next call). */
-  disposeDerived(): void {
+  override disposeDerived(): void {
     for (const m of this.masks.values()) m?.dispose();
     this.masks.clear();
-    this.attn.disposeDerived();
-  }
-
-  override dispose() {
-    this.disposeDerived();
-    return super.dispose();
+    super.disposeDerived();
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -123,16 +123,6 @@ export class SwinEncoder extends CompositeLayer {
     });
   }
 
-  /** Frees the stages' derived masks and indices (rebuilt on the next call). */
-  disposeDerived(): void {
-    for (const stage of this.stages) stage.disposeDerived();
-  }
-
-  override dispose() {
-    this.disposeDerived();
-    return super.dispose();
-  }
-
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), ...this.config, patchEmbed: this.patchEmbed };
   }

@@ -125,16 +125,6 @@ export class SwinStage extends CompositeLayer {
       : [...shape.slice(0, 3), this.outDim];
   }
 
-  /** Frees the blocks' derived masks and indices (rebuilt on the next call). */
-  disposeDerived(): void {
-    for (const block of this.blocks) block.disposeDerived();
-  }
-
-  override dispose() {
-    this.disposeDerived();
-    return super.dispose();
-  }
-
   override getConfig(): tf.serialization.ConfigDict {
     return {
       ...super.getConfig(),

@@ -6,7 +6,9 @@
 import {
   CompositeLayer,
   ConfigError,
+  DerivedTensorCache,
   formatShape,
+  isInferenceCall,
   type LayerArgs,
   ShapeError,
   withDefaultName,
@@ -77,6 +79,7 @@ export class WindowAttention extends CompositeLayer {
   private readonly proj: tfl.layers.Layer;
   private table!: tfl.LayerVariable;
   private index: tf.Tensor1D | null = null;
+  private readonly biasCache = new DerivedTensorCache<tf.Tensor3D>();
   private windowSide = 0;
 
   constructor(args: WindowAttentionArgs) {
@@ -170,14 +173,11 @@ export class WindowAttention extends CompositeLayer {
       );
       const [q, k, v] = tf.unstack(qkv, 0) as tf.Tensor4D[];
       const training = kwargs.training ?? false;
-      const out = windowAttentionScores(
-        q!,
-        k!,
-        v!,
-        this.relativePositionBias(),
-        mask,
-        training ? this.attnDrop : 0,
-      );
+      // Inference reuses the bias gathered from the table's current value.
+      const bias = isInferenceCall(kwargs)
+        ? this.biasCache.get(this.table.read(), () => this.relativePositionBias())
+        : this.relativePositionBias();
+      const out = windowAttentionScores(q!, k!, v!, bias, mask, training ? this.attnDrop : 0);
       let y = this.proj.apply(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c])) as tf.Tensor;
       if (training && this.projDrop > 0) y = tf.dropout(y, this.projDrop);
       return y;
@@ -188,15 +188,12 @@ export class WindowAttention extends CompositeLayer {
     return inputShape as tfl.Shape;
   }
 
-  /** Frees the derived relative index (rebuilt on the next call). */
-  disposeDerived(): void {
+  /** Frees the derived relative index and cached bias (rebuilt on the next call). */
+  override disposeDerived(): void {
     this.index?.dispose();
     this.index = null;
-  }
-
-  override dispose() {
-    this.disposeDerived();
-    return super.dispose();
+    this.biasCache.dispose();
+    super.disposeDerived();
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -3,10 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, loadFixture, TOLERANCE } from '../../testing/src/index.ts';
 import {
-  cyclicShift,
   effectiveWindow,
   relativePositionIndex,
-  roll,
   SHIFT_MASK_VALUE,
   shiftWindowMask,
   windowAttentionMask,
@@ -133,27 +131,6 @@ describe('window partition and reverse', () => {
     expect(() => windowPartition(x, 4)).toThrow(ShapeError);
     expect(() => windowReverse(tf.zeros([4, 2, 2, 1]) as tf.Tensor4D, 2, 6, 6)).toThrow(ShapeError);
     x.dispose();
-  });
-});
-
-describe('cyclic shift', () => {
-  it('rolls like torch.roll on each axis', async () => {
-    const x = tf.tensor1d([0, 1, 2, 3, 4]);
-    await expectClose(roll(x, 2, 0), [3, 4, 0, 1, 2], TOLERANCE.exact, 'roll +2');
-    await expectClose(roll(x, -1, 0), [1, 2, 3, 4, 0], TOLERANCE.exact, 'roll -1');
-    await expectClose(roll(x, 5, 0), [0, 1, 2, 3, 4], TOLERANCE.exact, 'roll by n');
-    x.dispose();
-  });
-
-  it('shifts rows and columns, and shifting back restores the map', async () => {
-    const v: number[] = [];
-    for (let h = 0; h < 3; h++) for (let w = 0; w < 3; w++) v.push(10 * h + w);
-    const x = tf.tensor4d(v, [1, 3, 3, 1]);
-    const shifted = cyclicShift(x, -1);
-    // out[h, w] = x[(h + 1) % 3, (w + 1) % 3]
-    await expectClose(shifted, [11, 12, 10, 21, 22, 20, 1, 2, 0], TOLERANCE.exact, 'shift -1');
-    await expectClose(cyclicShift(shifted, 1), x, TOLERANCE.exact, 'shift back');
-    tf.dispose([x, shifted]);
   });
 });
 

@@ -56,37 +56,6 @@ export function windowReverse(windows: tf.Tensor4D, windowSize: number, h: numbe
   });
 }
 
-/** `torch.roll` along one axis: out[i] = x[(i - shift) mod n]. */
-export function roll<T extends tf.Tensor>(x: T, shift: number, axis: number): T {
-  const n = x.shape[axis]!;
-  const s = ((shift % n) + n) % n;
-  if (s === 0) return tf.clone(x);
-  return tf.tidy(() => {
-    const begin = x.shape.map(() => 0);
-    const size = x.shape.map(() => -1);
-    const head = tf.slice(
-      x,
-      begin.map((b, i) => (i === axis ? n - s : b)),
-      size,
-    );
-    const tail = tf.slice(
-      x,
-      begin,
-      size.map((d, i) => (i === axis ? n - s : d)),
-    );
-    return tf.concat([head, tail], axis) as T;
-  });
-}
-
-/**
- * Cyclic shift of an NHWC map by `shift` rows and columns (`torch.roll(x, (shift, shift), (1, 2))`);
- * SW-MSA shifts by -M/2 before attention and by +M/2 after.
- */
-export function cyclicShift(x: tf.Tensor4D, shift: number): tf.Tensor4D {
-  assertRank(x, 4, 'cyclicShift input');
-  return tf.tidy(() => roll(roll(x, shift, 1), shift, 2));
-}
-
 /**
  * Attention mask of SW-MSA for an H x W grid (already cyclically shifted by -shift), flattened
  * [nW, M^2, M^2] with nW = (H/M)(W/M) in window order: 0 where query and key come from the same
