@@ -5,8 +5,9 @@
  *     are given with --fixtures DIR);
  *  3. benchModel for the `official` and `paper` presets at Swin-T width, 224x224, with our WebGPU
  *     kernels (src/kernels/webgpu-kernels.ts; fused LayerNorm and GELU come with the layers);
- *  4. with --stock-batch N: one training step of the `official` preset at batch N with TF.js's own
- *     conv-gradient kernels, the comparison for what ours changed (last: it may take long).
+ *  4. with --stock-batch N: training steps of the `official` preset at batch N with our kernels and
+ *     low-memory backpropagation, with TF.js's own of everything, and with each of ours taken back
+ *     in turn (what each one changes; last, since TF.js's own kernels may take long).
  * Prints a table and the slowest kernels, and writes JSON to --out FILE after every stage.
  *
  * usage: bash .gpu/run.sh [--fixtures DIR] [--out FILE] [--runs N] [--batch N] [--path vulkan|opengl|auto]
