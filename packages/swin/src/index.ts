@@ -1,4 +1,9 @@
 export { CYCLIC_SHIFT_KERNEL, cyclicShift, roll } from './cyclic-shift.js';
+export {
+  canFuseWindowAttention,
+  fusedWindowAttention,
+  WINDOW_ATTENTION_KERNEL,
+} from './fused-window-attention.js';
 export { gelu, Mlp, type MlpArgs } from './mlp.js';
 export { PatchEmbed, type PatchEmbedArgs } from './patch-embed.js';
 export { PatchMerging, type PatchMergingArgs, patchMergeConcat } from './patch-merging.js';

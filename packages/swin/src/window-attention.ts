@@ -15,6 +15,7 @@ import {
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { canFuseWindowAttention, fusedWindowAttention } from './fused-window-attention.js';
 import { relativePositionIndex } from './windows.js';
 
 export interface WindowAttentionArgs extends LayerArgs {
@@ -166,19 +167,25 @@ export class WindowAttention extends CompositeLayer {
       }
       const heads = this.numHeads;
       const d = c / heads;
-      // qkv channel layout: (q|k|v, head, d), as the official reshape(B, N, 3, heads, d).
-      const qkv = tf.transpose(
-        tf.reshape(this.qkv.apply(x) as tf.Tensor, [bw, n, 3, heads, d]),
-        [2, 0, 3, 1, 4],
-      );
-      const [q, k, v] = tf.unstack(qkv, 0) as tf.Tensor4D[];
+      const projected = this.qkv.apply(x) as tf.Tensor3D;
       const training = kwargs.training ?? false;
-      // Inference reuses the bias gathered from the table's current value.
-      const bias = isInferenceCall(kwargs)
+      const inference = isInferenceCall(kwargs);
+      // Inference reuses the bias gathered from the table's current value, and runs the attention
+      // core as one kernel where it can.
+      const bias = inference
         ? this.biasCache.get(this.table.read(), () => this.relativePositionBias())
         : this.relativePositionBias();
-      const out = windowAttentionScores(q!, k!, v!, bias, mask, training ? this.attnDrop : 0);
-      let y = this.proj.apply(tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c])) as tf.Tensor;
+      let merged: tf.Tensor;
+      if (inference && canFuseWindowAttention(projected, heads)) {
+        merged = fusedWindowAttention(projected, bias, mask, heads);
+      } else {
+        // qkv channel layout: (q|k|v, head, d), as the official reshape(B, N, 3, heads, d).
+        const qkv = tf.transpose(tf.reshape(projected, [bw, n, 3, heads, d]), [2, 0, 3, 1, 4]);
+        const [q, k, v] = tf.unstack(qkv, 0) as tf.Tensor4D[];
+        const out = windowAttentionScores(q!, k!, v!, bias, mask, training ? this.attnDrop : 0);
+        merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c]);
+      }
+      let y = this.proj.apply(merged) as tf.Tensor;
       if (training && this.projDrop > 0) y = tf.dropout(y, this.projDrop);
       return y;
     });
