@@ -29,7 +29,10 @@ describe.runIf(testProject() === 'webgpu')('fusedWindowAttention', () => {
     const bias = tf.randomNormal([heads, n, n], 0, 0.5, 'float32', 2) as tf.Tensor3D;
     // The official mask: 0 or -100.
     const mask = maskWindows
-      ? tf.mul(tf.cast(tf.greater(tf.randomUniform([maskWindows, n, n], 0, 1, 'float32', 3), 0.7), 'float32'), -100)
+      ? tf.mul(
+          tf.cast(tf.greater(tf.randomUniform([maskWindows, n, n], 0, 1, 'float32', 3), 0.7), 'float32'),
+          -100,
+        )
       : null;
     expect(canFuseWindowAttention(qkv, heads)).toBe(true);
     const fused = fusedWindowAttention(qkv, bias, mask, heads);
@@ -39,7 +42,9 @@ describe.runIf(testProject() === 'webgpu')('fusedWindowAttention', () => {
 
   it('is one kernel, and is not used where d does not divide by 4', async () => {
     const qkv = tf.ones([2, 9, 24]) as tf.Tensor3D;
-    const profile = await tf.profile(() => fusedWindowAttention(qkv, tf.zeros([2, 9, 9]) as tf.Tensor3D, null, 2));
+    const profile = await tf.profile(() =>
+      fusedWindowAttention(qkv, tf.zeros([2, 9, 9]) as tf.Tensor3D, null, 2),
+    );
     expect(profile.kernels.map((k) => k.name)).toEqual([WINDOW_ATTENTION_KERNEL]);
     expect(canFuseWindowAttention(tf.ones([2, 9, 18]), 2)).toBe(false);
   });
