@@ -230,6 +230,15 @@ def time_runs(fn, warmup: int, runs: int, sync) -> dict:
     return summarize(samples)
 
 
+def timing_text(timing: dict) -> str:
+    return f"median {timing['median']:.2f} ms (min {timing['min']:.2f}, max {timing['max']:.2f})"
+
+
+def batch_timing(batch: int, timing: dict) -> dict:
+    """The JSON entry of a measurement at batch N (the TF.js benchmark's shape)."""
+    return {"batch": batch, "timing": timing, "imagesPerSecond": images_per_second(batch, timing)}
+
+
 def images_per_second(batch: int, timing: dict) -> float:
     return batch / (timing["median"] / 1e3) if timing["median"] > 0 else float("inf")
 
@@ -638,18 +647,16 @@ def run(args) -> int:
         timing = time_runs(lambda: model(x1), args.warmup, args.runs, sync)
         result["forwardBatch1"] = timing
         result.setdefault("peakBytes", {})["forwardBatch1"] = torch.cuda.max_memory_allocated(device) if cuda else None
-        log(f"eager forward b1: median {timing['median']:.2f} ms (min {timing['min']:.2f}, max {timing['max']:.2f}), "
-            f"peak {fmt_mb(result['peakBytes']['forwardBatch1'])} MiB")
+        log(f"eager forward b1: {timing_text(timing)}, peak {fmt_mb(result['peakBytes']['forwardBatch1'])} MiB")
         write_json(args.out, result)
 
         if cuda:
             torch.cuda.reset_peak_memory_stats(device)
         timing = time_runs(lambda: model(xn), args.warmup, args.runs, sync)
-        result["forwardBatch"] = {"batch": args.batch, "timing": timing,
-                                  "imagesPerSecond": images_per_second(args.batch, timing)}
+        result["forwardBatch"] = batch_timing(args.batch, timing)
         result["peakBytes"]["forwardBatch"] = torch.cuda.max_memory_allocated(device) if cuda else None
-        log(f"eager forward b{args.batch}: median {timing['median']:.2f} ms (min {timing['min']:.2f}, "
-            f"max {timing['max']:.2f}), {result['forwardBatch']['imagesPerSecond']:.1f} img/s, "
+        log(f"eager forward b{args.batch}: {timing_text(timing)}, "
+            f"{result['forwardBatch']['imagesPerSecond']:.1f} img/s, "
             f"peak {fmt_mb(result['peakBytes']['forwardBatch'])} MiB")
         write_json(args.out, result)
 
@@ -661,12 +668,10 @@ def run(args) -> int:
                 entry["outputDtype"] = str(pick_logits(model(x1)).dtype)
                 timing = time_runs(lambda: model(x1), args.warmup, args.runs, sync)
                 entry["forwardBatch1"] = timing
-                log(f"bf16 autocast forward b1: median {timing['median']:.2f} ms (min {timing['min']:.2f}, max {timing['max']:.2f})")
+                log(f"bf16 autocast forward b1: {timing_text(timing)}")
                 timing = time_runs(lambda: model(xn), args.warmup, args.runs, sync)
-                entry["forwardBatch"] = {"batch": args.batch, "timing": timing,
-                                         "imagesPerSecond": images_per_second(args.batch, timing)}
-                log(f"bf16 autocast forward b{args.batch}: median {timing['median']:.2f} ms "
-                    f"(min {timing['min']:.2f}, max {timing['max']:.2f})")
+                entry["forwardBatch"] = batch_timing(args.batch, timing)
+                log(f"bf16 autocast forward b{args.batch}: {timing_text(timing)}")
         except Exception as e:
             entry["error"] = f"{type(e).__name__}: {e}"
             failures.append("amp")
@@ -698,17 +703,14 @@ def run(args) -> int:
         peak = torch.cuda.max_memory_allocated(device) if cuda else None
         final_loss = float(last["loss"]) if "loss" in last else None
         result["trainStep"] = {
-            "batch": args.batch,
-            "timing": timing,
-            "imagesPerSecond": images_per_second(args.batch, timing),
+            **batch_timing(args.batch, timing),
             "optimizer": {"name": "SGD", "lr": args.lr, "momentum": args.momentum, "weightDecay": args.weight_decay},
             "loss": "nn.CrossEntropyLoss(logits, labels in [0, classes))",
             "mode": "model.train()",
             "finalLoss": final_loss,
         }
         result["peakBytes"]["trainStep"] = peak
-        log(f"train step b{args.batch}: median {timing['median']:.2f} ms (min {timing['min']:.2f}, "
-            f"max {timing['max']:.2f}), peak {fmt_mb(peak)} MiB, last loss {final_loss}")
+        log(f"train step b{args.batch}: {timing_text(timing)}, peak {fmt_mb(peak)} MiB, last loss {final_loss}")
         if final_loss is not None and not math.isfinite(final_loss):
             log("warning: the training loss is not finite")
         write_json(args.out, result)
@@ -739,13 +741,8 @@ def run(args) -> int:
                     entry["compileSeconds"][f"batch{batch}"] = time.perf_counter() - t
                     log(f"torch.compile: first call at batch {batch} took {entry['compileSeconds'][f'batch{batch}']:.1f} s")
                     timing = time_runs(lambda: compiled(x), args.warmup, args.runs, sync)
-                    if key == "forwardBatch1":
-                        entry[key] = timing
-                    else:
-                        entry[key] = {"batch": batch, "timing": timing,
-                                      "imagesPerSecond": images_per_second(batch, timing)}
-                    log(f"compiled forward b{batch}: median {timing['median']:.2f} ms (min {timing['min']:.2f}, "
-                        f"max {timing['max']:.2f})")
+                    entry[key] = timing if key == "forwardBatch1" else batch_timing(batch, timing)
+                    log(f"compiled forward b{batch}: {timing_text(timing)}")
                     write_json(args.out, {**result, "compiled": entry})
             try:
                 from torch._dynamo.utils import counters

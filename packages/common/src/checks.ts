@@ -1,7 +1,7 @@
 /**
  * Argument checks that throw typed errors naming the argument and the expectation.
  */
-import type { DataType, Tensor } from '@tensorflow/tfjs-core';
+import type { DataType, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { DTypeError, ShapeError } from './errors.js';
 
 /** Formats a shape as `[2,3,4]`; `null` dimensions (symbolic batch) print as `?`. */
@@ -39,6 +39,11 @@ export function assertDType(tensor: Tensor, allowed: readonly DataType[], what: 
   if (!allowed.includes(tensor.dtype)) {
     throw new DTypeError(`${what} must have dtype ${allowed.join(' or ')}, got ${tensor.dtype}`);
   }
+}
+
+/** Throws a DTypeError naming a kernel input (`what`) unless it has the dtype (kernels get TensorInfos). */
+export function requireDType(t: TensorInfo, dtype: DataType, what: string): void {
+  if (t.dtype !== dtype) throw new DTypeError(`${what} must be ${dtype}, got ${t.dtype}`);
 }
 
 /** Throws a ShapeError unless `size` is a positive multiple of `divisor`. */

@@ -1,6 +1,13 @@
 import './register-gradients.js';
 
-export { assertDivisible, assertDType, assertRank, assertShape, formatShape } from './checks.js';
+export {
+  assertDivisible,
+  assertDType,
+  assertRank,
+  assertShape,
+  formatShape,
+  requireDType,
+} from './checks.js';
 export { CompositeLayer, type LayerArgs, relativeWeightName, withDefaultName } from './composite-layer.js';
 export { DerivedTensorCache, isInferenceCall } from './derived-tensor.js';
 export { dropPath } from './drop-path.js';

@@ -60,7 +60,7 @@ export interface KernelTime {
 function kernelTimes(profile: ProfileInfo, top: number): KernelTime[] {
   const byName = new Map<string, { count: number; totalMs: number }>();
   for (const k of profile.kernels) {
-    if (!k.name || k.name === 'unnamed scope') continue; // custom-gradient wrappers
+    if (isCustomGradientWrapper(k.name)) continue;
     const entry = byName.get(k.name) ?? { count: 0, totalMs: 0 };
     entry.count++;
     entry.totalMs += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
@@ -72,10 +72,17 @@ function kernelTimes(profile: ProfileInfo, top: number): KernelTime[] {
     .slice(0, top);
 }
 
-/** Kernels that launch GPU work (reshapes and identities only relabel a buffer). */
+/** The entries tf.profile lists for `tf.customGrad` wrappers, around the kernels they run. */
+const isCustomGradientWrapper = (name: string) => name === '' || name === 'unnamed scope';
+
+/**
+ * Kernels that launch GPU work: not the custom-gradient wrappers, not the `__op` entries of fused ops
+ * (listed beside their kernel), not reshapes and identities (they only relabel a buffer).
+ */
 const countLaunches = (profile: ProfileInfo) =>
   profile.kernels.filter(
-    (k) => !['', 'unnamed scope', 'Reshape', 'Identity'].includes(k.name) && !k.name.endsWith('__op'),
+    ({ name }) =>
+      !isCustomGradientWrapper(name) && name !== 'Reshape' && name !== 'Identity' && !name.endsWith('__op'),
   ).length;
 
 /** The WebGPU backend's pooled and in-use buffer bytes, when the backend reports them. */

@@ -9,6 +9,7 @@ import {
   type DepthwiseBackpropFilterAttrs,
   depthwiseBackpropFilterKernel,
 } from './cpu-depthwise-backprop-filter.js';
+import { KernelOverrides } from './kernel-overrides.js';
 
 type CpuBackend = {
   data: { get(id: object): { values: unknown } };
@@ -35,16 +36,12 @@ const REPLACEMENTS: Record<string, (a: FilterGradientArgs) => Float32Array | nul
 };
 
 const values = (backend: CpuBackend, t: tf.TensorInfo) => backend.data.get(t.dataId).values as Float32Array;
-const originals = new Map<string, tf.KernelConfig>();
+const overrides = new KernelOverrides('cpu');
 
 /** Registers the faster cpu kernels (idempotent; a no-op when the cpu backend is not loaded). */
 export function registerFastCpuKernels(): void {
   for (const [kernelName, compute] of Object.entries(REPLACEMENTS)) {
-    const original = tf.getKernel(kernelName, 'cpu');
-    if (!original || originals.has(kernelName)) continue;
-    originals.set(kernelName, original);
-    tf.unregisterKernel(kernelName, 'cpu');
-    tf.registerKernel({
+    overrides.replace(kernelName, (original) => ({
       kernelName,
       backendName: 'cpu',
       kernelFunc: (args) => {
@@ -54,15 +51,11 @@ export function registerFastCpuKernels(): void {
         const out = compute({ x, dy, attrs, backend });
         return out ? backend.makeTensorInfo(attrs.filterShape, 'float32', out) : original.kernelFunc(args);
       },
-    });
+    }));
   }
 }
 
 /** Puts TF.js's own cpu kernels back. */
 export function restoreCpuKernels(): void {
-  for (const [kernelName, original] of originals) {
-    tf.unregisterKernel(kernelName, 'cpu');
-    tf.registerKernel(original);
-  }
-  originals.clear();
+  overrides.restoreAll();
 }

@@ -49,6 +49,20 @@ export function expectClose(actual: number[], expected: number[], tolerance: Tol
   expect(c.mismatches, `worst at ${c.worstIndex}: ${c.worstActual} vs ${c.worstExpected}`).toBe(0);
 }
 
+/** Runs a kernel on `backend` (after `prepare`) and on TF.js's cpu backend, and compares. */
+export async function expectSameAsCpu(
+  backend: string,
+  prepare: () => void,
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: object,
+) {
+  const actual = await runKernel(backend, kernel, inputs, attrs, prepare);
+  const cpu = await runKernel('cpu', kernel, inputs, attrs);
+  expect(actual.shape).toEqual(cpu.shape);
+  expectClose(actual.values, cpu.values);
+}
+
 /**
  * For each element of a [k, k, n] filter with dilation d, its flat index in the equivalent undilated
  * filter [(k-1)d+1, (k-1)d+1, n] (tap (kh, kw) sits at (kh d, kw d)).

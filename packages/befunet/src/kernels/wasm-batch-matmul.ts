@@ -17,9 +17,8 @@
  *    transposing and packing B (2.4M elements for a 768 x 3072 dense layer).
  * Products of two batched operands, and empty ones, keep the backend's kernel.
  */
-import { ShapeError } from '@befunet/common';
+import { requireDType, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType } from './kernel-dtype.js';
 import { runKernelConfig, wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.BatchMatMul;

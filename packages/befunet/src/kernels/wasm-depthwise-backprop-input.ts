@@ -8,9 +8,8 @@
  * rows and between columns) and padded by K - 1 - pt on top (K = (k - 1) d + 1, the filter span)
  * with the spatially flipped filter, followed by a sum over m for each input channel c.
  */
-import { InvalidValueError } from '@befunet/common';
+import { InvalidValueError, requireDType } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType } from './kernel-dtype.js';
 import { runKernelConfig, type WasmBackend, wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput;

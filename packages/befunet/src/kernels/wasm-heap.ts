@@ -5,8 +5,9 @@
  * given). An allocation may grow the heap and detach earlier views, so a kernel takes its views after
  * its last allocation.
  */
+import { requireDType } from '@befunet/common';
 import type * as tf from '@tensorflow/tfjs-core';
-import { requireDType } from './kernel-dtype.js';
+import { backendKernel, type TypedKernel } from './kernel-overrides.js';
 
 export interface WasmBackend {
   makeOutput(
@@ -28,14 +29,9 @@ export function float32View(backend: WasmBackend, t: tf.TensorInfo, what: string
 /** A kernel of the wasm backend from a function of its inputs, attributes and backend. */
 export function wasmKernel<Inputs, Attrs>(
   kernelName: string,
-  compute: (inputs: Inputs, attrs: Attrs, backend: WasmBackend) => tf.TensorInfo,
+  compute: TypedKernel<Inputs, Attrs, WasmBackend>,
 ): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) =>
-      compute(inputs as unknown as Inputs, attrs as unknown as Attrs, backend as unknown as WasmBackend),
-  };
+  return backendKernel('wasm', kernelName, compute);
 }
 
 /** Runs a kernel configuration (the wasm backend's own, or one of ours) on tensor infos. */

@@ -8,6 +8,7 @@ import {
   depthwiseConvCases,
   expectClose,
   expectDepthwiseFilterGradientAsCpu,
+  expectSameAsCpu as expectSameAsCpuOn,
   filterTaps,
   type Input,
   outShape,
@@ -18,12 +19,8 @@ import { registerWasmTrainingKernels, restoreWasmKernels } from './wasm-kernels.
 
 const prepareWasm = () => registerWasmTrainingKernels();
 
-async function expectSameAsCpu(kernel: string, inputs: Record<string, Input>, attrs: object) {
-  const wasm = await runKernel('wasm', kernel, inputs, attrs, prepareWasm);
-  const cpu = await runKernel('cpu', kernel, inputs, attrs);
-  expect(wasm.shape).toEqual(cpu.shape);
-  expectClose(wasm.values, cpu.values);
-}
+const expectSameAsCpu = (kernel: string, inputs: Record<string, Input>, attrs: object) =>
+  expectSameAsCpuOn('wasm', prepareWasm, kernel, inputs, attrs);
 
 describe('wasm kernels, against the cpu backend', () => {
   const xShape = [2, 11, 9, 3];

@@ -6,6 +6,7 @@
  * backend's own). `useBackend('wasm' | 'auto')` registers them.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { KernelOverrides } from './kernel-overrides.js';
 import { wasmBatchMatMulOver } from './wasm-batch-matmul.js';
 import { wasmConv2dBackpropFilter } from './wasm-conv2d-backprop-filter.js';
 import { wasmDepthwiseBackpropFilter } from './wasm-depthwise-backprop-filter.js';
@@ -30,7 +31,7 @@ export const WASM_WRAPPING_KERNELS: readonly {
   over: (original: tf.KernelConfig) => tf.KernelConfig;
 }[] = [{ kernelName: tf.BatchMatMul, over: wasmBatchMatMulOver }];
 
-const originals = new Map<string, tf.KernelConfig>();
+const overrides = new KernelOverrides('wasm');
 
 /** Registers the wasm kernels above (idempotent). Returns the names registered by this call. */
 export function registerWasmTrainingKernels(): string[] {
@@ -41,32 +42,15 @@ export function registerWasmTrainingKernels(): string[] {
     registered.push(kernel.kernelName);
   }
   for (const kernel of WASM_FASTER_KERNELS) {
-    if (originals.has(kernel.kernelName)) continue;
-    const original = tf.getKernel(kernel.kernelName, 'wasm');
-    if (original) {
-      originals.set(kernel.kernelName, original);
-      tf.unregisterKernel(kernel.kernelName, 'wasm');
-    }
-    tf.registerKernel(kernel);
-    registered.push(kernel.kernelName);
+    if (overrides.replace(kernel.kernelName, () => kernel)) registered.push(kernel.kernelName);
   }
   for (const { kernelName, over } of WASM_WRAPPING_KERNELS) {
-    if (originals.has(kernelName)) continue;
-    const original = tf.getKernel(kernelName, 'wasm');
-    if (!original) continue;
-    originals.set(kernelName, original);
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel(over(original));
-    registered.push(kernelName);
+    if (overrides.replace(kernelName, over)) registered.push(kernelName);
   }
   return registered;
 }
 
 /** Puts the wasm backend's own versions of the replaced kernels back (for comparisons). */
 export function restoreWasmKernels(): void {
-  for (const [kernelName, original] of originals) {
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel(original);
-  }
-  originals.clear();
+  overrides.restoreAll();
 }

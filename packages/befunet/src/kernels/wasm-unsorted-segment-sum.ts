@@ -4,8 +4,8 @@
  * segmentIds[i] = s; ids outside [0, numSegments) are dropped (TensorFlow's definition). The ids may
  * have any rank r; they index the first r axes of x.
  */
+import { requireDType } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { requireDType } from './kernel-dtype.js';
 import { wasmKernel } from './wasm-heap.js';
 
 const NAME = tf.UnsortedSegmentSum;

@@ -8,9 +8,10 @@
  * feed CI * CO multiply-adds.
  */
 
-import { ConfigError, runFlatProgram, type WebGpuBackend } from '@befunet/common';
+import { ConfigError, type WebGpuBackend } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { ROW_SLICE_WGSL, rowSliceUniforms, sliceCount, sumSlices } from './webgpu-filter-gradient.js';
+import { backendKernel } from './kernel-overrides.js';
+import { ROW_SLICE_WGSL, runFilterGradient } from './webgpu-filter-gradient.js';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -81,24 +82,17 @@ function conv2dBackpropFilter(
   );
   const ci = info.inChannels % 4 === 0 ? 4 : 1;
   const co = info.outChannels % 4 === 0 ? 4 : 1;
-  const threadsPerSlice =
-    (info.filterHeight * info.filterWidth * info.inChannels * info.outChannels) / (ci * co);
-  const rows = info.batchSize * info.outHeight;
-  const rowsPerSlice = Math.ceil(rows / sliceCount(threadsPerSlice, rows));
-  const slices = Math.ceil(rows / rowsPerSlice);
-  const partials = runFlatProgram(
+  return runFilterGradient(
     backend,
     {
       kernelName: tf.Conv2DBackpropFilter,
       key: `conv2d_backprop_filter_${ci}x${co}`,
-      inputs: [
-        { name: 'x', components: ci },
-        { name: 'dy', components: co },
-      ],
-      outputShape: [slices, ...attrs.filterShape],
-      threads: slices * threadsPerSlice,
+      info,
+      filterShape: [...attrs.filterShape],
+      threadsPerSlice:
+        (info.filterHeight * info.filterWidth * info.inChannels * info.outChannels) / (ci * co),
+      components: [ci, co],
       uniforms: [
-        ...rowSliceUniforms(info, slices),
         ['inChannels', info.inChannels],
         ['outChannels', info.outChannels],
         ['ciBlocks', info.inChannels / ci],
@@ -106,18 +100,13 @@ function conv2dBackpropFilter(
       ],
       body: body(ci, co),
     },
-    [x, dy],
+    x,
+    dy,
   );
-  return sumSlices(partials, [...attrs.filterShape], backend);
 }
 
-export const webgpuConv2dBackpropFilter: tf.KernelConfig = {
-  kernelName: tf.Conv2DBackpropFilter,
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) =>
-    conv2dBackpropFilter(
-      inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo },
-      attrs as unknown as Attrs,
-      backend as WebGpuBackend,
-    ),
-};
+export const webgpuConv2dBackpropFilter = backendKernel(
+  'webgpu',
+  tf.Conv2DBackpropFilter,
+  conv2dBackpropFilter,
+);

@@ -8,9 +8,10 @@
  * owns 4 channels (vec4 loads); otherwise one weight.
  */
 
-import { runFlatProgram, type WebGpuBackend } from '@befunet/common';
+import type { WebGpuBackend } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { ROW_SLICE_WGSL, rowSliceUniforms, sliceCount, sumSlices } from './webgpu-filter-gradient.js';
+import { backendKernel } from './kernel-overrides.js';
+import { ROW_SLICE_WGSL, runFilterGradient } from './webgpu-filter-gradient.js';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -74,41 +75,29 @@ function depthwiseBackpropFilter(
   const lanes = multiplier === 1 && info.inChannels % 4 === 0 ? 4 : 1;
   // Blocks per tap: dy channels (c*m + q) in groups of `lanes`; x has inChannels / lanes blocks.
   const blocks = info.outChannels / lanes;
-  const threadsPerSlice = info.filterHeight * info.filterWidth * blocks;
-  const rows = info.batchSize * info.outHeight;
-  const rowsPerSlice = Math.ceil(rows / sliceCount(threadsPerSlice, rows));
-  const slices = Math.ceil(rows / rowsPerSlice);
-  const partials = runFlatProgram(
+  return runFilterGradient(
     backend,
     {
       kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
       key: `depthwise_backprop_filter_${lanes}`,
-      inputs: [
-        { name: 'x', components: lanes },
-        { name: 'dy', components: lanes },
-      ],
-      outputShape: [slices, ...attrs.filterShape],
-      threads: slices * threadsPerSlice,
+      info,
+      filterShape: [...attrs.filterShape],
+      threadsPerSlice: info.filterHeight * info.filterWidth * blocks,
+      components: [lanes, lanes],
       uniforms: [
-        ...rowSliceUniforms(info, slices),
         ['blocks', blocks],
         ['xBlocks', info.inChannels / lanes],
         ['multiplier', multiplier],
       ],
       body: body(lanes),
     },
-    [x, dy],
+    x,
+    dy,
   );
-  return sumSlices(partials, [...attrs.filterShape], backend);
 }
 
-export const webgpuDepthwiseBackpropFilter: tf.KernelConfig = {
-  kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, attrs, backend }) =>
-    depthwiseBackpropFilter(
-      inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo },
-      attrs as unknown as Attrs,
-      backend as WebGpuBackend,
-    ),
-};
+export const webgpuDepthwiseBackpropFilter = backendKernel(
+  'webgpu',
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  depthwiseBackpropFilter,
+);

@@ -10,7 +10,7 @@
  * own Sum.
  */
 
-import { runRegisteredKernel, type WebGpuBackend } from '@befunet/common';
+import { runFlatProgram, runRegisteredKernel, type WebGpuBackend } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -21,25 +21,68 @@ export const TARGET_THREADS_FLAG = 'BEFUNET_WEBGPU_FILTER_GRADIENT_THREADS';
 tf.env().registerFlag(TARGET_THREADS_FLAG, () => 1 << 18);
 
 /** How many row slices give about the target number of threads (at least 1, at most one row each). */
-export function sliceCount(threadsPerSlice: number, rows: number): number {
+function sliceCount(threadsPerSlice: number, rows: number): number {
   const target = tf.env().getNumber(TARGET_THREADS_FLAG);
   return Math.max(1, Math.min(rows, Math.ceil(target / threadsPerSlice)));
 }
 
 /** Sums [slices, ...filterShape] partials over the slices (a reshape when there is one slice). */
-export function sumSlices(
-  partials: tf.TensorInfo,
-  filterShape: number[],
-  backend: WebGpuBackend,
-): tf.TensorInfo {
-  if (partials.shape[0] === 1) {
-    const out = runRegisteredKernel('Reshape', { x: partials }, { shape: filterShape }, backend);
-    backend.disposeData(partials.dataId);
-    return out;
-  }
-  const out = runRegisteredKernel('Sum', { x: partials }, { axis: [0], keepDims: false }, backend);
+function sumSlices(partials: tf.TensorInfo, filterShape: number[], backend: WebGpuBackend): tf.TensorInfo {
+  const out =
+    partials.shape[0] === 1
+      ? runRegisteredKernel('Reshape', { x: partials }, { shape: filterShape }, backend)
+      : runRegisteredKernel('Sum', { x: partials }, { axis: [0], keepDims: false }, backend);
   backend.disposeData(partials.dataId);
   return out;
+}
+
+export interface FilterGradientProgram {
+  kernelName: string;
+  /** Identifies the WGSL body (see FlatProgramSpec.key). */
+  key: string;
+  info: tf.backend_util.Conv2DInfo;
+  filterShape: number[];
+  /** Threads per slice: the filter elements, or groups of them, one thread each. */
+  threadsPerSlice: number;
+  /** Vector widths of the x and dy storage arrays. */
+  components: [1 | 4, 1 | 4];
+  /** Uniforms of `body` beyond those of ROW_SLICE_WGSL. */
+  uniforms: [string, number][];
+  /** WGSL of a thread; `index` / threadsPerSlice is its slice. */
+  body: string;
+}
+
+/**
+ * Runs a filter-gradient program over row slices of x [b, h, w, c] and dy [b, oh, ow, c'] and sums
+ * the partials into the filter gradient.
+ */
+export function runFilterGradient(
+  backend: WebGpuBackend,
+  program: FilterGradientProgram,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+): tf.TensorInfo {
+  const { info, threadsPerSlice } = program;
+  const rows = info.batchSize * info.outHeight;
+  const rowsPerSlice = Math.ceil(rows / sliceCount(threadsPerSlice, rows));
+  const slices = Math.ceil(rows / rowsPerSlice);
+  const partials = runFlatProgram(
+    backend,
+    {
+      kernelName: program.kernelName,
+      key: program.key,
+      inputs: [
+        { name: 'x', components: program.components[0] },
+        { name: 'dy', components: program.components[1] },
+      ],
+      outputShape: [slices, ...program.filterShape],
+      threads: slices * threadsPerSlice,
+      uniforms: [...rowSliceUniforms(info, rowsPerSlice), ...program.uniforms],
+      body: program.body,
+    },
+    [x, dy],
+  );
+  return sumSlices(partials, program.filterShape, backend);
 }
 
 /**
@@ -61,11 +104,10 @@ export const ROW_SLICE_WGSL = `
   }`;
 
 /** The uniforms ROW_SLICE_WGSL reads, from TF.js's conv info. */
-export function rowSliceUniforms(info: tf.backend_util.Conv2DInfo, slices: number): [string, number][] {
-  const rows = info.batchSize * info.outHeight;
+function rowSliceUniforms(info: tf.backend_util.Conv2DInfo, rowsPerSlice: number): [string, number][] {
   return [
-    ['rows', rows],
-    ['rowsPerSlice', Math.ceil(rows / slices)],
+    ['rows', info.batchSize * info.outHeight],
+    ['rowsPerSlice', rowsPerSlice],
     ['outHeight', info.outHeight],
     ['outWidth', info.outWidth],
     ['inHeight', info.inHeight],

@@ -8,6 +8,7 @@ import {
   depthwiseConvCases,
   expectClose,
   expectDepthwiseFilterGradientAsCpu,
+  expectSameAsCpu as expectSameAsCpuOn,
   type Input,
   outShape,
   random,
@@ -19,12 +20,8 @@ import { registerWebGpuKernels, restoreWebGpuKernels, WEBGPU_KERNELS } from './w
 type Shape4 = [number, number, number, number];
 const prepareWebGpu = () => registerWebGpuKernels();
 
-async function expectSameAsCpu(kernel: string, inputs: Record<string, Input>, attrs: object) {
-  const webgpu = await runKernel('webgpu', kernel, inputs, attrs, prepareWebGpu);
-  const cpu = await runKernel('cpu', kernel, inputs, attrs);
-  expect(webgpu.shape).toEqual(cpu.shape);
-  expectClose(webgpu.values, cpu.values);
-}
+const expectSameAsCpu = (kernel: string, inputs: Record<string, Input>, attrs: object) =>
+  expectSameAsCpuOn('webgpu', prepareWebGpu, kernel, inputs, attrs);
 
 // Channel counts that take each load width: scalar x and dy, vec4 x only, vec4 dy only, both vec4.
 const channelPairs: [number, number][] = [

@@ -6,6 +6,7 @@
  * `restoreWebGpuKernels` puts the backend's own back (the benchmark compares both).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { KernelOverrides } from './kernel-overrides.js';
 import { webgpuConv2dBackpropFilter } from './webgpu-conv2d-backprop-filter.js';
 import { webgpuConv2dBackpropInputOver } from './webgpu-conv2d-backprop-input.js';
 import { webgpuDepthwiseBackpropFilter } from './webgpu-depthwise-backprop-filter.js';
@@ -20,36 +21,24 @@ export const WEBGPU_KERNELS: readonly {
   { kernelName: tf.Conv2DBackpropInput, over: webgpuConv2dBackpropInputOver },
 ];
 
-const originals = new Map<string, tf.KernelConfig>();
+const overrides = new KernelOverrides('webgpu');
 
 /**
  * Registers the kernels above for `webgpu` (idempotent; the backend package must be imported first).
  * Returns the names registered by this call.
  */
 export function registerWebGpuKernels(): string[] {
-  const registered: string[] = [];
-  for (const { kernelName, over } of WEBGPU_KERNELS) {
-    if (originals.has(kernelName)) continue;
-    const original = tf.getKernel(kernelName, 'webgpu');
-    if (!original) continue;
-    originals.set(kernelName, original);
-    tf.unregisterKernel(kernelName, 'webgpu');
-    tf.registerKernel(over(original));
-    registered.push(kernelName);
-  }
-  return registered;
+  return WEBGPU_KERNELS.filter(({ kernelName, over }) => overrides.replace(kernelName, over)).map(
+    (k) => k.kernelName,
+  );
 }
 
 /** Puts the backend's own version of one kernel back (for comparisons). */
 export function restoreWebGpuKernel(kernelName: string): void {
-  const original = originals.get(kernelName);
-  if (!original) return;
-  tf.unregisterKernel(kernelName, 'webgpu');
-  tf.registerKernel(original);
-  originals.delete(kernelName);
+  overrides.restore(kernelName);
 }
 
 /** Puts the backend's own versions back (for comparisons). */
 export function restoreWebGpuKernels(): void {
-  for (const kernelName of [...originals.keys()]) restoreWebGpuKernel(kernelName);
+  overrides.restoreAll();
 }

@@ -9,7 +9,7 @@
  * exceeds the per-dimension limit), which every body must skip.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DTypeError } from '../errors.js';
+import { requireDType } from '../checks.js';
 
 export interface WebGpuUniform {
   type: 'int32' | 'uint32' | 'float32';
@@ -67,9 +67,7 @@ export function runFlatProgram(
   inputs: tf.TensorInfo[],
 ): tf.TensorInfo {
   spec.inputs.forEach(({ name }, i) => {
-    if (inputs[i]!.dtype !== 'float32') {
-      throw new DTypeError(`${spec.kernelName} ${name} must be float32, got ${inputs[i]!.dtype}`);
-    }
+    requireDType(inputs[i]!, 'float32', `${spec.kernelName} ${name}`);
   });
   const uniforms: [string, number, ('i32' | 'f32')?][] = [['threads', spec.threads], ...spec.uniforms];
   const program: WebGpuProgram = {
