@@ -24,12 +24,20 @@ export {
 } from './errors.js';
 export { GELU_KERNEL, gelu } from './gelu.js';
 export {
+  type Initializer,
+  type InitializerSpec,
+  resolveInitializer,
+  type SerializedInitializer,
+  serializeInitializer,
+} from './initializers.js';
+export {
   LAYER_NORM_EPSILON,
   LAYER_NORM_KERNEL,
   LayerNorm,
   type LayerNormArgs,
   layerNorm,
 } from './layer-norm.js';
+export { Linear, type LinearArgs } from './linear.js';
 export { deflateFixed } from './pth/deflate.js';
 export { inflateRaw } from './pth/inflate.js';
 export {
@@ -47,6 +55,7 @@ export {
 } from './pth/zip.js';
 export { writeZip, type ZipWriteEntry } from './pth/zip-writer.js';
 export { relativePositionIndex } from './relative-position.js';
+export { RepeatedCallMemo } from './repeated-call-memo.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
 export {

@@ -12,7 +12,7 @@
  * the patch tokens the decoder reads never see the other level; the mixing encoders (at least one)
  * are what makes this block fuse.
  */
-import { CompositeLayer, formatShape, ShapeError } from '@befunet/common';
+import { CompositeLayer, formatShape, RepeatedCallMemo, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkHeads } from './attention.js';
@@ -46,6 +46,8 @@ export interface DlfBlockArgs extends LayerArgs {
 
 export class DlfBlock extends CompositeLayer {
   static className = 'befunet>DlfBlock';
+  /** One computation per graph node although several outputs (see RepeatedCallMemo). */
+  private readonly repeatedCalls = new RepeatedCallMemo();
   readonly largeDim: number;
   readonly smallDim: number;
   readonly largeHeads: number;
@@ -148,6 +150,10 @@ export class DlfBlock extends CompositeLayer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+    return this.repeatedCalls.run(this, inputs, {}, () => this.exchange(inputs));
+  }
+
+  private exchange(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
     const [zl0, zs0] = inputs as [tf.Tensor3D, tf.Tensor3D];
     this.checkShapes([zl0.shape, zs0.shape]);
     return tf.tidy(() => {

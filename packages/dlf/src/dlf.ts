@@ -12,7 +12,14 @@
  * Outputs: the patch tokens of both levels in their input layout and width, then (unless
  * `returnClassTokens` is false) the two class tokens [B, C_l] and [B, C_s].
  */
-import { CompositeLayer, ConfigError, DTypeError, formatShape, ShapeError } from '@befunet/common';
+import {
+  CompositeLayer,
+  ConfigError,
+  DTypeError,
+  formatShape,
+  RepeatedCallMemo,
+  ShapeError,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkHeads } from './attention.js';
@@ -83,6 +90,8 @@ function checkGrid(grid: unknown, what: string): [number, number] {
 
 export class Dlf extends CompositeLayer {
   static className = 'befunet>Dlf';
+  /** One computation per graph node although several outputs (see RepeatedCallMemo). */
+  private readonly repeatedCalls = new RepeatedCallMemo();
   readonly largeDim: number;
   readonly smallDim: number;
   readonly largeGrid: [number, number];
@@ -188,6 +197,10 @@ export class Dlf extends CompositeLayer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+    return this.repeatedCalls.run(this, inputs, {}, () => this.fuse(inputs));
+  }
+
+  private fuse(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     this.checkInputShapes(list.map((t) => t.shape));
     for (const [i, t] of list.entries()) {

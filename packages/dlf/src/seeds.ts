@@ -3,6 +3,7 @@
  * so that a seeded `Dlf` gives the same weights on every backend (TF.js draws random numbers in
  * JavaScript) while no two children of the same shape get the same values.
  */
+import { Linear } from '@befunet/common';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 /** A child's seed: a hash of the parent's seed and the child's index; `undefined` stays unseeded. */
@@ -29,5 +30,5 @@ export function linear(
   seed: number | undefined,
   useBias = true,
 ): tfl.layers.Layer {
-  return tfl.layers.dense({ name, units, useBias, kernelInitializer: truncNormal002(seed) });
+  return new Linear({ name, units, useBias, kernelInitializer: truncNormal002(seed) });
 }

@@ -15,6 +15,7 @@ import {
   DTypeError,
   formatShape,
   LayerNorm,
+  Linear,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
@@ -184,7 +185,7 @@ export abstract class CrossFusionBlock extends CompositeLayer {
     }
     const hidden = Math.round(c * this.mlpRatio);
     const dense = (name: string, units: number) =>
-      tfl.layers.dense({ name, units, kernelInitializer: kernelInitializer() });
+      new Linear({ name, units, kernelInitializer: kernelInitializer() });
     const norm = (name: string) => new LayerNorm({ name, epsilon: this.epsilon });
     // Children get fixed names, so that weights are `<this>/q/kernel` and reload by name.
     if (info.edgeChannels !== c) this.edgeProj = this.track(dense('edge_proj', c));

@@ -16,6 +16,7 @@ import {
   CompositeLayer,
   ConfigError,
   formatShape,
+  RepeatedCallMemo,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
@@ -98,6 +99,8 @@ export class EdgeEncoder extends CompositeLayer {
   readonly stem: PdcConv;
   /** The blocks of each stage. */
   readonly stages: PdcBlock[][];
+  /** One computation per graph node although four outputs (see RepeatedCallMemo). */
+  private readonly repeatedCalls = new RepeatedCallMemo();
 
   constructor(args: EdgeEncoderArgs = {}) {
     super(withDefaultName(args, 'edge_encoder'));
@@ -187,15 +190,17 @@ export class EdgeEncoder extends CompositeLayer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown> = {}): tf.Tensor[] {
-    return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      this.checkShape(x.shape);
-      let y = this.stem.apply(x, kwargs) as tf.Tensor;
-      return this.stages.map((blocks) => {
-        for (const block of blocks) y = block.apply(y, kwargs) as tf.Tensor;
-        return y;
-      });
-    });
+    return this.repeatedCalls.run(this, inputs, kwargs, () =>
+      tf.tidy(() => {
+        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+        this.checkShape(x.shape);
+        let y = this.stem.apply(x, kwargs) as tf.Tensor;
+        return this.stages.map((blocks) => {
+          for (const block of blocks) y = block.apply(y, kwargs) as tf.Tensor;
+          return y;
+        });
+      }),
+    );
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -10,12 +10,13 @@ import {
   CompositeLayer,
   ConfigError,
   formatShape,
+  type InitializerSpec,
+  resolveInitializer,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type Shape } from '@tensorflow/tfjs-layers';
-import { type InitializerSpec, resolveInitializer } from './initializers.js';
 import type { LayerArgs } from './pdc-conv.js';
 
 /**

@@ -12,12 +12,14 @@ import {
   CompositeLayer,
   ConfigError,
   formatShape,
+  type InitializerSpec,
+  resolveInitializer,
   ShapeError,
+  serializeInitializer,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type Shape } from '@tensorflow/tfjs-layers';
-import { type InitializerSpec, resolveInitializer, serializeInitializer } from './initializers.js';
 import { type LayerArgs, PdcConv } from './pdc-conv.js';
 import { assertPdcForm, assertPdcOp, type PdcForm, type PdcOp } from './pdc-ops.js';
 

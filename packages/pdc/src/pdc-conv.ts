@@ -8,18 +8,16 @@ import {
   ConfigError,
   DerivedTensorCache,
   formatShape,
+  type Initializer,
+  type InitializerSpec,
   isInferenceCall,
+  resolveInitializer,
   ShapeError,
+  serializeInitializer,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, type LayerVariable, layers, type Shape } from '@tensorflow/tfjs-layers';
-import {
-  type Initializer,
-  type InitializerSpec,
-  resolveInitializer,
-  serializeInitializer,
-} from './initializers.js';
 import {
   assertPdcForm,
   assertPdcOp,

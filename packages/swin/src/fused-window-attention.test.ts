@@ -1,12 +1,16 @@
+import { ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
+import { roll } from './cyclic-shift.js';
 import {
   canFuseWindowAttention,
+  fusedGridWindowAttention,
   fusedWindowAttention,
   WINDOW_ATTENTION_KERNEL,
 } from './fused-window-attention.js';
 import { windowAttentionScores } from './window-attention.js';
+import { windowAttentionMask, windowPartition, windowReverse } from './windows.js';
 
 /** The TF.js-ops path of WindowAttention from the qkv projection: [Bw, N, C], heads merged. */
 function composite(qkv: tf.Tensor3D, bias: tf.Tensor3D, mask: tf.Tensor | null, heads: number): tf.Tensor {
@@ -38,6 +42,43 @@ describe.runIf(testProject() === 'webgpu')('fusedWindowAttention', () => {
     const fused = fusedWindowAttention(qkv, bias, mask, heads);
     expect(fused.shape).toEqual([bw, n, c]);
     await expectClose(fused, composite(qkv, bias, mask, heads), TOLERANCE.op, 'attention');
+  });
+
+  it.each([
+    ['2 images, 8x12 grid, windows of 4 shifted by 2, 2 heads of 4', 2, 8, 12, 4, 2, 2, 4],
+    ['1 image, 14x14 grid, windows of 7 shifted by 3, 3 heads of 8', 1, 14, 14, 7, 3, 3, 8],
+    ['2 images, 6x6 grid, windows of 3, no shift, 1 head of 4', 2, 6, 6, 3, 0, 1, 4],
+  ])(
+    'on the grid equals shift, partition, attention, reverse, shift back: %s',
+    async (_, b, h, w, m, shift, heads, d) => {
+      const c = heads * d;
+      const n = m * m;
+      const qkv = tf.randomNormal([b, h, w, 3 * c], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const bias = tf.randomNormal([heads, n, n], 0, 0.5, 'float32', 5) as tf.Tensor3D;
+      const found = windowAttentionMask(h, w, m, shift);
+      const mask = found && tf.tensor3d(found.mask, [found.mask.length / (n * n), n, n]);
+      // The windows path of the Swin block, by TF.js ops.
+      const shifted = roll(roll(qkv, -shift, 1), -shift, 2);
+      const windows = tf.reshape(windowPartition(shifted, m), [-1, n, 3 * c]) as tf.Tensor3D;
+      const attended = tf.reshape(composite(windows, bias, mask, heads), [-1, m, m, c]) as tf.Tensor4D;
+      const expected = roll(roll(windowReverse(attended, m, h, w), shift, 1), shift, 2);
+      const fused = fusedGridWindowAttention(qkv, bias, mask, heads, m, shift);
+      expect(fused.shape).toEqual([b, h, w, c]);
+      await expectClose(fused, expected, TOLERANCE.op, 'grid attention');
+    },
+  );
+
+  it('on the grid names a grid the windows do not tile, a bad shift, bias or mask', () => {
+    const qkv = tf.zeros([1, 8, 8, 24]) as tf.Tensor4D;
+    const bias = tf.zeros([2, 16, 16]) as tf.Tensor3D;
+    expect(() => fusedGridWindowAttention(qkv, bias, null, 2, 3, 0)).toThrow(/8x8 .* 3x3 windows/);
+    expect(() => fusedGridWindowAttention(qkv, bias, null, 2, 4, 4)).toThrow(ShapeError);
+    expect(() => fusedGridWindowAttention(qkv, tf.zeros([2, 9, 9]) as tf.Tensor3D, null, 2, 4, 0)).toThrow(
+      /bias must be \[2, 16, 16\]/,
+    );
+    expect(() => fusedGridWindowAttention(qkv, bias, tf.zeros([3, 16, 16]) as tf.Tensor3D, 2, 4, 2)).toThrow(
+      /mask must be \[4, 16, 16\]/,
+    );
   });
 
   it('is one kernel, and is not used where d does not divide by 4', async () => {

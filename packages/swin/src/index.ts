@@ -1,6 +1,7 @@
 export { CYCLIC_SHIFT_KERNEL, cyclicShift, roll } from './cyclic-shift.js';
 export {
   canFuseWindowAttention,
+  fusedGridWindowAttention,
   fusedWindowAttention,
   WINDOW_ATTENTION_KERNEL,
 } from './fused-window-attention.js';

@@ -8,6 +8,7 @@ import {
   formatShape,
   gelu,
   type LayerArgs,
+  Linear,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
@@ -53,10 +54,10 @@ export class Mlp extends CompositeLayer {
       throw new ConfigError(`Mlp: drop must be in [0, 1), got ${this.drop}`);
     const kernelInitializer = () => tfl.initializers.truncatedNormal({ stddev: 0.02 });
     this.fc1 = this.track(
-      tfl.layers.dense({ units: this.hiddenDim, name: 'fc1', kernelInitializer: kernelInitializer() }),
+      new Linear({ units: this.hiddenDim, name: 'fc1', kernelInitializer: kernelInitializer() }),
     );
     this.fc2 = this.track(
-      tfl.layers.dense({ units: this.outDim, name: 'fc2', kernelInitializer: kernelInitializer() }),
+      new Linear({ units: this.outDim, name: 'fc2', kernelInitializer: kernelInitializer() }),
     );
   }
 

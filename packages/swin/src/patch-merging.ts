@@ -10,6 +10,7 @@ import {
   LAYER_NORM_EPSILON,
   type LayerArgs,
   LayerNorm,
+  Linear,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
@@ -61,7 +62,7 @@ export class PatchMerging extends CompositeLayer {
     }
     this.norm = this.track(new LayerNorm({ name: 'norm', epsilon: LAYER_NORM_EPSILON }));
     this.reduction = this.track(
-      tfl.layers.dense({
+      new Linear({
         name: 'reduction',
         units: this.outDim,
         useBias: false,

@@ -2,6 +2,8 @@ import { ConfigError, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { closeness, expectClose, expectNoLeak, runOnBackend, TOLERANCE } from '../../testing/src/index.ts';
+import { CYCLIC_SHIFT_KERNEL } from './cyclic-shift.js';
+import { WINDOW_ATTENTION_KERNEL } from './fused-window-attention.js';
 import { dropPath, SwinBlock } from './swin-block.js';
 
 const map = (h: number, w: number, c: number, b = 1) =>
@@ -91,17 +93,20 @@ describe('SwinBlock', () => {
     { h: 5, w: 7, m: 3, s: 1, what: 'shifted, padded' },
     { h: 7, w: 5, m: 3, s: 0, what: 'regular, padded' },
     { h: 4, w: 5, m: 7, s: 3, what: 'window shrunk to 4, padded' },
-  ]) {
+    // Head width 4: on WebGPU inference runs the grid kernel (fusedGridWindowAttention).
+    { h: 6, w: 9, m: 3, s: 1, dim: 8, what: 'shifted, divisible, head width 4' },
+    { h: 5, w: 7, m: 3, s: 1, dim: 8, what: 'shifted, padded, head width 4' },
+  ] as { h: number; w: number; m: number; s: number; dim?: number; what: string }[]) {
     it(`matches a naive token-by-token reference (${c.h}x${c.w}, window ${c.m}, shift ${c.s}: ${c.what})`, async () => {
       const block = new SwinBlock({
         name: 'blk_ref',
-        dim: 4,
+        dim: c.dim ?? 4,
         numHeads: 2,
         windowSize: c.m,
         shiftSize: c.s,
         mlpRatio: 2,
       });
-      const x = map(c.h, c.w, 4, 2);
+      const x = map(c.h, c.w, c.dim ?? 4, 2);
       tf.dispose(block.apply(x) as tf.Tensor);
       for (const [k, w] of block.weights.entries()) {
         const t = tf.randomNormal(w.shape as number[], k % 4 === 0 ? 1 : 0, 0.5, 'float32', k + 3);
@@ -114,6 +119,23 @@ describe('SwinBlock', () => {
       block.dispose();
     });
   }
+
+  it('on WebGPU, attends on the grid in inference: no shift or window copies', async () => {
+    const block = new SwinBlock({ dim: 8, numHeads: 2, windowSize: 2, shiftSize: 1 });
+    const x = map(4, 6, 8, 2);
+    tf.dispose(block.apply(x) as tf.Tensor);
+    const names = async (training: boolean) =>
+      (await tf.profile(() => block.apply(x, { training }) as tf.Tensor)).kernels.map((k) => k.name);
+    const inference = await names(false);
+    console.log('NAMES', inference.join(','));
+    const fused = tf.getBackend() === 'webgpu';
+    expect(inference.includes(WINDOW_ATTENTION_KERNEL)).toBe(fused);
+    expect(inference.includes('Transpose') || inference.includes(CYCLIC_SHIFT_KERNEL)).toBe(!fused);
+    // Training keeps the ops with gradients: windows are partitioned by transposes.
+    expect(await names(true)).toContain('Transpose');
+    x.dispose();
+    block.dispose();
+  });
 
   it('rejects inconsistent arguments', () => {
     expect(() => new SwinBlock({ dim: 4, numHeads: 1, windowSize: 4, shiftSize: 4 })).toThrow(ConfigError);

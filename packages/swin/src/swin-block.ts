@@ -182,11 +182,16 @@ export class SwinBlock extends CompositeLayer {
           [0, wp - w],
           [0, 0],
         ]);
-      if (shift > 0) y = cyclicShift(y, -shift);
-      const windows = tf.reshape(windowPartition(y, m), [-1, m * m, c]);
-      const attended = this.attn.apply(windows, { mask, training }) as tf.Tensor;
-      y = windowReverse(tf.reshape(attended, [-1, m, m, c]) as tf.Tensor4D, m, hp, wp);
-      if (shift > 0) y = cyclicShift(y, shift);
+      if (this.attn.canAttendOnGrid(y, m, kwargs)) {
+        // Inference on WebGPU: shift and windows are index arithmetic inside one kernel.
+        y = this.attn.attendOnGrid(y, shift, mask ?? null);
+      } else {
+        if (shift > 0) y = cyclicShift(y, -shift);
+        const windows = tf.reshape(windowPartition(y, m), [-1, m * m, c]);
+        const attended = this.attn.apply(windows, { mask, training }) as tf.Tensor;
+        y = windowReverse(tf.reshape(attended, [-1, m, m, c]) as tf.Tensor4D, m, hp, wp);
+        if (shift > 0) y = cyclicShift(y, shift);
+      }
       if (hp !== h || wp !== w) y = tf.slice(y, [0, 0, 0, 0], [b, h, w, c]);
       const z = tf.add(x, dropPath(y, this.dropPath, training));
       const out = tf.add(

@@ -2,7 +2,14 @@
  * The Swin Transformer body encoder of BEFUnet (BEFUNET.md section 3): patch embedding then four
  * stages, returning one NHWC map per stage (the four levels, strides P, 2P, 4P, 8P).
  */
-import { CompositeLayer, formatShape, type LayerArgs, ShapeError, withDefaultName } from '@befunet/common';
+import {
+  CompositeLayer,
+  formatShape,
+  type LayerArgs,
+  RepeatedCallMemo,
+  ShapeError,
+  withDefaultName,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { PatchEmbed } from './patch-embed.js';
@@ -25,6 +32,8 @@ export interface SwinEncoderArgs extends LayerArgs, Partial<SwinConfig> {
  */
 export class SwinEncoder extends CompositeLayer {
   static className = 'befunet>SwinEncoder';
+  /** One computation per graph node although several outputs (see RepeatedCallMemo). */
+  private readonly repeatedCalls = new RepeatedCallMemo();
   readonly config: SwinConfig;
   readonly patchEmbed: boolean;
   private readonly embed: PatchEmbed | null;
@@ -101,6 +110,10 @@ export class SwinEncoder extends CompositeLayer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean } = {}): tf.Tensor[] {
+    return this.repeatedCalls.run(this, inputs, kwargs, () => this.encode(inputs, kwargs));
+  }
+
+  private encode(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor[] {
     const x0 = Array.isArray(inputs) ? inputs[0]! : inputs;
     this.checkInput(x0.shape);
     return tf.tidy(() => {

@@ -10,12 +10,18 @@ import {
   formatShape,
   isInferenceCall,
   type LayerArgs,
+  Linear,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { canFuseWindowAttention, fusedWindowAttention } from './fused-window-attention.js';
+import {
+  canFuseWindowAttention,
+  fusedAttentionRuns,
+  fusedGridWindowAttention,
+  fusedWindowAttention,
+} from './fused-window-attention.js';
 import { relativePositionIndex } from './windows.js';
 
 export interface WindowAttentionArgs extends LayerArgs {
@@ -106,14 +112,14 @@ export class WindowAttention extends CompositeLayer {
     }
     const init = () => tfl.initializers.truncatedNormal({ stddev: 0.02 });
     this.qkv = this.track(
-      tfl.layers.dense({
+      new Linear({
         units: 3 * args.dim,
         name: 'qkv',
         useBias: this.qkvBias,
         kernelInitializer: init(),
       }),
     );
-    this.proj = this.track(tfl.layers.dense({ units: args.dim, name: 'proj', kernelInitializer: init() }));
+    this.proj = this.track(new Linear({ units: args.dim, name: 'proj', kernelInitializer: init() }));
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -188,6 +194,38 @@ export class WindowAttention extends CompositeLayer {
       let y = this.proj.apply(merged) as tf.Tensor;
       if (training && this.projDrop > 0) y = tf.dropout(y, this.projDrop);
       return y;
+    });
+  }
+
+  /**
+   * Whether {@link attendOnGrid} runs for a call with these kwargs on an [B, H, W, C] grid: an
+   * inference call where the fused kernel runs, windows of side `window` tiling the grid.
+   */
+  canAttendOnGrid(grid: tf.Tensor, window: number, kwargs: { training?: boolean } = {}): boolean {
+    const [, h, w, c] = grid.shape;
+    return (
+      grid.rank === 4 &&
+      c === this.dim &&
+      window === this.windowSide &&
+      h! % window === 0 &&
+      w! % window === 0 &&
+      isInferenceCall(kwargs) &&
+      fusedAttentionRuns(grid.dtype, this.dim, this.numHeads)
+    );
+  }
+
+  /**
+   * Inference straight on the grid [B, H, W, C] (normalised tokens): qkv projection, shifted-window
+   * attention in one kernel (fusedGridWindowAttention) and the output projection, [B, H, W, C]. The
+   * same as shift, window partition, `call` on the windows, reverse and shift back, without the four
+   * copies. Only where {@link canAttendOnGrid}.
+   */
+  attendOnGrid(grid: tf.Tensor4D, shift: number, mask: tf.Tensor3D | null): tf.Tensor4D {
+    return tf.tidy(() => {
+      const projected = this.qkv.apply(grid) as tf.Tensor4D;
+      const bias = this.biasCache.get(this.table.read(), () => this.relativePositionBias());
+      const merged = fusedGridWindowAttention(projected, bias, mask, this.numHeads, this.windowSide, shift);
+      return this.proj.apply(merged) as tf.Tensor4D;
     });
   }
 

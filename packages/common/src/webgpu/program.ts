@@ -58,6 +58,8 @@ export interface FlatProgramSpec {
   uniforms: [string, number, ('i32' | 'f32')?][];
   /** WGSL statements of `main(index : i32)`; `uniforms.threads` bounds the index. */
   body: string;
+  /** WGSL functions the body calls, placed before `main` (they may read `uniforms`). */
+  functions?: string;
 }
 
 /** Runs a float32 program with one thread per `index` in [0, threads). */
@@ -80,7 +82,7 @@ export function runFlatProgram(
     dispatch: [Math.ceil(spec.threads / WORKGROUP_SIZE), 1, 1],
     workgroupSize: [WORKGROUP_SIZE, 1, 1],
     uniforms: uniforms.map(([name, , type]) => `${name} : ${type ?? 'i32'},`).join(' '),
-    getUserCode: () => `
+    getUserCode: () => `${spec.functions ?? ''}
       fn main(index : i32) {
         if (index >= uniforms.threads) {
           return;

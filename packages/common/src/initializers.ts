@@ -2,9 +2,9 @@
  * Initializers given as objects, serialized `{className, config}` (what `getConfig` stores) or
  * names of `tf.initializers` factories (`'heNormal'`).
  */
-import { ConfigError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers } from '@tensorflow/tfjs-layers';
+import { ConfigError } from './errors.js';
 
 export type Initializer = ReturnType<typeof initializers.heNormal>;
 export interface SerializedInitializer {
