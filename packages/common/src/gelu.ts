@@ -2,48 +2,33 @@
  * GELU in its exact form, x * Phi(x) = x/2 (1 + erf(x / sqrt 2)), as PyTorch's `nn.GELU()` (not the
  * tanh approximation).
  *
- * On WebGPU it is one kernel (`BefunetGelu`) instead of five (two products, erf, a sum, a product);
- * its erf is the Abramowitz-Stegun 7.1.26 rational approximation (|error| < 1.5e-7), the one TF.js's
- * own WebGPU `Erf` uses. Elsewhere it is those TF.js ops. The gradient is
+ * On WebGPU it is one kernel (`BefunetGelu`) instead of five (two products, erf, a sum, a product),
+ * and so is its gradient (`BefunetGeluGrad`, instead of ten); their erf is the Abramowitz-Stegun
+ * 7.1.26 rational approximation (|error| < 1.5e-7), the one TF.js's own WebGPU `Erf` uses. Elsewhere it is those TF.js ops. The gradient is
  * d/dx = Phi(x) + x phi(x) = (1 + erf(x / sqrt 2)) / 2 + x exp(-x^2 / 2) / sqrt(2 pi).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { runFlatProgram, type WebGpuBackend } from './webgpu/program.js';
+import { registerElementwiseKernel } from './webgpu/elementwise.js';
 
 /** The name of the fused WebGPU kernel. */
 export const GELU_KERNEL = 'BefunetGelu';
 
-const GELU_WGSL = `
-  let v = x[index];
+/** WGSL: `cdf` = Phi(v) = (1 + erf(v / sqrt 2)) / 2 of `v` (scalar or vec4). */
+const CDF_WGSL = `
   let z = abs(v) * ${Math.SQRT1_2};
   let t = 1.0 / (1.0 + 0.3275911 * z);
   let poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
-  let erfAbs = 1.0 - poly * exp(-z * z);
-  result[index] = 0.5 * v * (1.0 + sign(v) * erfAbs);`;
+  let cdf = 0.5 * (1.0 + sign(v) * (1.0 - poly * exp(-z * z)));`;
 
-tf.registerKernel({
-  kernelName: GELU_KERNEL,
-  backendName: 'webgpu',
-  kernelFunc: ({ inputs, backend }) => {
-    const { x } = inputs as { x: tf.TensorInfo };
-    const size = tf.util.sizeFromShape(x.shape);
-    const lanes = size % 4 === 0 && x.shape.at(-1)! % 4 === 0 ? 4 : 1;
-    return runFlatProgram(
-      backend as WebGpuBackend,
-      {
-        kernelName: GELU_KERNEL,
-        key: `gelu_${lanes}`,
-        inputs: [{ name: 'x', components: lanes }],
-        outputShape: [...x.shape],
-        outputComponents: lanes,
-        threads: size / lanes,
-        uniforms: [],
-        body: GELU_WGSL,
-      },
-      [x],
-    );
-  },
-});
+/** The name of the fused WebGPU kernel of the gradient, dy * (Phi(x) + x phi(x)). */
+export const GELU_GRAD_KERNEL = 'BefunetGeluGrad';
+
+registerElementwiseKernel(GELU_KERNEL, ['x'], `let v = x[index];${CDF_WGSL}\n  result[index] = v * cdf;`);
+registerElementwiseKernel(
+  GELU_GRAD_KERNEL,
+  ['dy', 'x'],
+  `let v = x[index];${CDF_WGSL}\n  result[index] = dy[index] * (cdf + v * exp(-0.5 * v * v) * ${1 / Math.sqrt(2 * Math.PI)});`,
+);
 
 export function gelu<T extends tf.Tensor>(x: T): T {
   const fused = tf.getBackend() === 'webgpu' && x.dtype === 'float32';
@@ -54,6 +39,8 @@ export function gelu<T extends tf.Tensor>(x: T): T {
       ? (tf.engine().runKernel(GELU_KERNEL, { x: input }) as tf.Tensor)
       : tf.tidy(() => tf.mul(tf.mul(input, 0.5), tf.add(1, tf.erf(tf.mul(input, Math.SQRT1_2)))));
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], [xs]: tf.Tensor[]) => {
+      if (fused)
+        return [tf.engine().runKernel(GELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: xs! }) as tf.Tensor];
       const cdf = tf.mul(tf.add(1, tf.erf(tf.mul(xs!, Math.SQRT1_2))), 0.5);
       const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs!), -0.5)), 1 / Math.sqrt(2 * Math.PI));
       return [tf.mul(dy as tf.Tensor, tf.add(cdf, tf.mul(xs!, pdf)))];

@@ -22,7 +22,7 @@ export {
   WebGpuUnavailableError,
   WeightLoadError,
 } from './errors.js';
-export { GELU_KERNEL, gelu } from './gelu.js';
+export { GELU_GRAD_KERNEL, GELU_KERNEL, gelu } from './gelu.js';
 export {
   type Initializer,
   type InitializerSpec,
@@ -32,6 +32,7 @@ export {
 } from './initializers.js';
 export {
   LAYER_NORM_EPSILON,
+  LAYER_NORM_GRAD_KERNEL,
   LAYER_NORM_KERNEL,
   LayerNorm,
   type LayerNormArgs,
@@ -70,6 +71,7 @@ export {
   toTorchLayout,
   type WeightAssignment,
 } from './state-dict.js';
+export { registerElementwiseKernel } from './webgpu/elementwise.js';
 export {
   type FlatProgramSpec,
   runFlatProgram,

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
 import { ShapeError } from './errors.js';
-import { LAYER_NORM_KERNEL, LayerNorm, layerNorm } from './layer-norm.js';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LayerNorm, layerNorm } from './layer-norm.js';
 
 const seeded = (n: number, seed: number) => {
   let s = seed;
@@ -98,6 +98,23 @@ describe('layerNorm', () => {
     const profile = await tf.profile(() => layerNorm(tf.ones([2, 5, 8]), tf.ones([8]), tf.zeros([8])));
     // (tf.profile also lists the custom-gradient wrapper, with an empty name.)
     expect(profile.kernels.map((k) => k.name).filter(Boolean)).toEqual([LAYER_NORM_KERNEL]);
+  });
+
+  it.runIf(testProject() === 'webgpu')('has a four-kernel gradient on WebGPU', async () => {
+    const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => layerNorm(x, g, b));
+    const profile = await tf.profile(() =>
+      grads([tf.ones([2, 5, 8]), tf.ones([8]), tf.zeros([8])], tf.ones([2, 5, 8])),
+    );
+    const launched = profile.kernels
+      .map((k) => k.name)
+      .filter((n) => n && n !== 'forward' && n !== 'Identity');
+    expect(launched).toEqual([
+      LAYER_NORM_KERNEL,
+      LAYER_NORM_GRAD_KERNEL,
+      LAYER_NORM_GRAD_KERNEL,
+      'Sum',
+      'Sum',
+    ]);
   });
 
   it('rejects gamma or beta that do not match the last axis, and non-float input', () => {

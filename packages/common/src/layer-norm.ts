@@ -4,8 +4,9 @@
  *
  * tfjs-layers' own `LayerNormalization` tiles its statistics, gamma and beta to the input's size on
  * every call (four full-size copies, about eight kernels per norm). On WebGPU the op is one kernel
- * (`BefunetLayerNorm`: a thread per row, vec4 loads when the channels divide by 4); elsewhere it is
- * broadcasting TF.js ops. The gradient is the same formula on every backend:
+ * (`BefunetLayerNorm`: a thread per row, vec4 loads when the channels divide by 4), and its
+ * gradient four (`BefunetLayerNormGrad` for dx and for xhat * dy, two sums) instead of about twenty;
+ * elsewhere both are broadcasting TF.js ops. The gradient is the same formula on every backend:
  * with xhat = (x - mean) * rstd and g = dy * gamma (per row, over the C channels),
  * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), dgamma = sum(dy * xhat), dbeta = sum(dy).
  */
@@ -42,6 +43,83 @@ function layerNormWgsl(lanes: 1 | 4): string {
       result[base + i] = (x[base + i] - mean) * rstd * gamma[i] + beta[i];
     }`;
 }
+
+/** The name of the fused WebGPU kernel of the gradient: dx, or xhat * dy (for dgamma), per row. */
+export const LAYER_NORM_GRAD_KERNEL = 'BefunetLayerNormGrad';
+
+/**
+ * WGSL of one row of the gradient (see the file comment): with g = dy * gamma,
+ * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); or `xhatDy` = xhat * dy, summed over rows
+ * afterwards for dgamma.
+ */
+function layerNormGradWgsl(lanes: 1 | 4, output: 'dx' | 'xhatDy'): string {
+  const total = lanes === 4 ? (v: string) => `dot(${v}, vec4<f32>(1.0))` : (v: string) => v;
+  const zero = lanes === 4 ? 'vec4<f32>(0.0)' : '0.0';
+  const statistics = `
+    let base = index * uniforms.blocks;
+    var sum = ${zero};
+    for (var i = 0; i < uniforms.blocks; i++) {
+      sum += x[base + i];
+    }
+    let mean = ${total('sum')} / f32(uniforms.channels);
+    var squares = ${zero};
+    for (var i = 0; i < uniforms.blocks; i++) {
+      let d = x[base + i] - mean;
+      squares += d * d;
+    }
+    let rstd = inverseSqrt(${total('squares')} / f32(uniforms.channels) + uniforms.epsilon);`;
+  if (output === 'xhatDy') {
+    return `${statistics}
+    for (var i = 0; i < uniforms.blocks; i++) {
+      result[base + i] = (x[base + i] - mean) * rstd * dy[base + i];
+    }`;
+  }
+  return `${statistics}
+    var sumG = ${zero};
+    var sumGXhat = ${zero};
+    for (var i = 0; i < uniforms.blocks; i++) {
+      let g = dy[base + i] * gamma[i];
+      sumG += g;
+      sumGXhat += g * (x[base + i] - mean) * rstd;
+    }
+    let meanG = ${total('sumG')} / f32(uniforms.channels);
+    let meanGXhat = ${total('sumGXhat')} / f32(uniforms.channels);
+    for (var i = 0; i < uniforms.blocks; i++) {
+      let xhat = (x[base + i] - mean) * rstd;
+      result[base + i] = rstd * (dy[base + i] * gamma[i] - meanG - xhat * meanGXhat);
+    }`;
+}
+
+tf.registerKernel({
+  kernelName: LAYER_NORM_GRAD_KERNEL,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const { x, gamma, dy } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; dy: tf.TensorInfo };
+    const { epsilon, output } = attrs as { epsilon: number; output: 'dx' | 'xhatDy' };
+    const channels = x.shape.at(-1)!;
+    const lanes = channels % 4 === 0 ? 4 : 1;
+    // xhat * dy does not read gamma (an unread binding would not be in the pipeline's layout).
+    const names = output === 'dx' ? ['x', 'gamma', 'dy'] : ['x', 'dy'];
+    return runFlatProgram(
+      backend as WebGpuBackend,
+      {
+        kernelName: LAYER_NORM_GRAD_KERNEL,
+        key: `layer_norm_grad_${output}_${lanes}`,
+        inputs: names.map((name) => ({ name, components: lanes })),
+        outputShape: [...x.shape],
+        outputComponents: lanes,
+        threads: tf.util.sizeFromShape(x.shape) / channels,
+        uniforms: [
+          ['blocks', channels / lanes],
+          ['channels', channels],
+          ['epsilon', epsilon, 'f32'],
+        ],
+        body: layerNormGradWgsl(lanes, output),
+      },
+      output === 'dx' ? [x, gamma, dy] : [x, dy],
+    );
+  },
+});
 
 tf.registerKernel({
   kernelName: LAYER_NORM_KERNEL,
@@ -117,9 +195,20 @@ export function layerNorm(
     const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [xs, gs] = saved as [tf.Tensor, tf.Tensor];
       const upstream = dy as tf.Tensor;
+      const outer = [...Array(xs.rank - 1).keys()];
+      if (fused) {
+        const grad = (output: 'dx' | 'xhatDy') =>
+          tf
+            .engine()
+            .runKernel(
+              LAYER_NORM_GRAD_KERNEL,
+              { x: xs, gamma: gs, dy: upstream },
+              { epsilon, output },
+            ) as tf.Tensor;
+        return [grad('dx'), tf.sum(grad('xhatDy'), outer), tf.sum(upstream, outer)];
+      }
       const { mean, rstd } = statistics(xs, epsilon);
       const xhat = tf.mul(tf.sub(xs, mean), rstd);
-      const outer = [...Array(xs.rank - 1).keys()];
       const g = tf.mul(upstream, gs);
       const dx = tf.mul(
         rstd,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
 import { dropPath } from './drop-path.js';
-import { GELU_KERNEL, gelu } from './gelu.js';
+import { GELU_GRAD_KERNEL, GELU_KERNEL, gelu } from './gelu.js';
 
 /** x * Phi(x) in float64, Phi from Simpson's rule on the normal density (independent of any erf). */
 function geluReference(x: number): number {
@@ -39,9 +39,15 @@ describe('gelu', () => {
     },
   );
 
-  it.runIf(testProject() === 'webgpu')('is one kernel on WebGPU', async () => {
+  it.runIf(testProject() === 'webgpu')('is one kernel on WebGPU, and so is its gradient', async () => {
     const profile = await tf.profile(() => gelu(tf.ones([3, 8])));
     expect(profile.kernels.map((k) => k.name).filter(Boolean)).toEqual([GELU_KERNEL]);
+    const x = tf.ones([3, 8]);
+    const dy = tf.ones([3, 8]);
+    const backward = await tf.profile(() => tf.grad((t: tf.Tensor) => gelu(t))(x, dy));
+    expect(
+      backward.kernels.map((k) => k.name).filter((n) => n && n !== 'forward' && n !== 'Identity'),
+    ).toEqual([GELU_KERNEL, GELU_GRAD_KERNEL]);
   });
 });
 

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf } from '../model/befunet.js';
+import { Sgd } from '../train/sgd.js';
 
 export interface ModelBenchOptions {
   /** Batch size of the throughput and training measurements. Defaults to 10. */
@@ -130,22 +131,32 @@ export async function benchTrainingStep(
   const batch = x.shape[0]!;
   const log = options.log ?? (() => {});
   log(`training step, batch ${batch}`);
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  // The trainer's SGD (momentum 0.9, lr 0.01), without weight decay as the PyTorch reference's default.
+  const optimizer = new Sgd({ momentum: 0.9, weightDecay: 0 });
   const labels = tf.oneHot(
     tf.randomUniform([batch, imageSize, imageSize], 0, numClasses, 'int32', 2),
     numClasses,
   );
+  const parameters = model.trainableWeights.map((w) => ({ name: w.name, variable: w.read() as tf.Variable }));
   const step = async () => {
-    const loss = optimizer.minimize(
+    const { value, grads } = tf.variableGrads(
       () =>
         tf.losses.softmaxCrossEntropy(
           labels,
           logitsOf(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]),
         ) as tf.Scalar,
-      true,
+      parameters.map((p) => p.variable),
     );
-    await loss!.data();
-    loss!.dispose();
+    optimizer.apply(
+      parameters.flatMap((p) => {
+        const gradient = grads[p.variable.name];
+        return gradient ? [{ ...p, gradient }] : [];
+      }),
+      0.01,
+    );
+    tf.dispose(Object.values(grads));
+    await value.data();
+    value.dispose();
   };
   try {
     const first = performance.now();

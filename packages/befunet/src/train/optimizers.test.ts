@@ -1,10 +1,10 @@
 import { ConfigError, WeightLoadError } from '@befunet/common';
-import { expectClose, expectError } from '@befunet/testing';
+import { expectClose, expectError, testProject } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
 import { createOptimizer } from './optimizer.js';
-import { Sgd } from './sgd.js';
+import { SGD_BUFFER_KERNEL, SGD_PARAMETER_KERNEL, Sgd } from './sgd.js';
 import type { SlotOptimizer } from './slot-optimizer.js';
 
 const W0 = [1, -2, 0.5, 3];
@@ -69,6 +69,35 @@ describe('optimizers', () => {
     expect(sgd.config).toEqual({ kind: 'sgd', momentum: 0.9, weightDecay: 1e-4 });
     runSteps(sgd, w, [0, 1, 2]);
     await expectClose(w, referenceSgd(0.9, 1e-4), { atol: 1e-6, rtol: 1e-6 }, 'sgd weights');
+    sgd.dispose();
+  });
+
+  it('SGD matches PyTorch on a [2, 2] parameter (vec4 lanes on WebGPU) and a [4, 1] one (scalar lanes)', async () => {
+    for (const shape of [
+      [2, 2],
+      [4, 1],
+    ]) {
+      const w = tf.variable(tf.tensor(W0, shape));
+      created.push(w);
+      const sgd = new Sgd({ momentum: 0.8, weightDecay: 0.01 });
+      for (const t of [0, 1, 2]) {
+        const gradient = tf.tensor(GRADS[t]!, shape);
+        sgd.apply([{ name: 'w', variable: w, gradient }], LRS[t]!);
+        gradient.dispose();
+      }
+      await expectClose(w, tf.tensor(referenceSgd(0.8, 0.01), shape), { atol: 1e-6, rtol: 1e-6 }, `${shape}`);
+      sgd.dispose();
+    }
+  });
+
+  it.runIf(testProject() === 'webgpu')('SGD updates a parameter with two kernels on WebGPU', async () => {
+    const w = tf.variable(tf.tensor1d(W0));
+    const gradient = tf.tensor1d(GRADS[0]!);
+    created.push(w, gradient);
+    const sgd = new Sgd();
+    sgd.apply([{ name: 'w', variable: w, gradient }], 0.1); // creates the slot
+    const profile = await tf.profile(() => sgd.apply([{ name: 'w', variable: w, gradient }], 0.1));
+    expect(profile.kernels.map((k) => k.name)).toEqual([SGD_BUFFER_KERNEL, SGD_PARAMETER_KERNEL]);
     sgd.dispose();
   });
 

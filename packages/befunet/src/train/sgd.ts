@@ -2,10 +2,31 @@
  * SGD with momentum and L2 weight decay, with PyTorch's `torch.optim.SGD` semantics (dampening 0,
  * no Nesterov): `g += wd * w; buf = momentum * buf + g; w -= lr * buf`. The buffer starts at zero,
  * which gives PyTorch's first step (`buf = g`) exactly.
+ *
+ * On WebGPU a parameter's update is two kernels (the buffer, then the parameter; the scalars as
+ * uniforms) instead of six kernels and three scalar uploads.
  */
-import { ConfigError } from '@befunet/common';
+import { ConfigError, registerElementwiseKernel } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { SlotOptimizer } from './slot-optimizer.js';
+
+/** WebGPU kernel: momentum * buf + g + weightDecay * w. */
+export const SGD_BUFFER_KERNEL = 'BefunetSgdBuffer';
+/** WebGPU kernel: w - lr * buf. */
+export const SGD_PARAMETER_KERNEL = 'BefunetSgdParameter';
+
+registerElementwiseKernel(
+  SGD_BUFFER_KERNEL,
+  ['buf', 'g', 'w'],
+  'result[index] = uniforms.momentum * buf[index] + g[index] + uniforms.weightDecay * w[index];',
+  ['momentum', 'weightDecay'],
+);
+registerElementwiseKernel(
+  SGD_PARAMETER_KERNEL,
+  ['w', 'buf'],
+  'result[index] = w[index] - uniforms.lr * buf[index];',
+  ['lr'],
+);
 
 export interface SgdConfig {
   kind: 'sgd';
@@ -38,6 +59,12 @@ export class Sgd extends SlotOptimizer {
 
   protected update(w: tf.Variable, g: tf.Tensor, [buf]: tf.Variable[], lr: number): tf.Tensor {
     const { momentum, weightDecay } = this.config;
+    if (tf.getBackend() === 'webgpu' && w.dtype === 'float32' && g.dtype === 'float32') {
+      const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) =>
+        tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
+      buf!.assign(run(SGD_BUFFER_KERNEL, { buf: buf!, g, w }, { momentum, weightDecay }));
+      return run(SGD_PARAMETER_KERNEL, { w, buf: buf! }, { lr });
+    }
     const decayed = weightDecay === 0 ? g : tf.add(g, tf.mul(weightDecay, w));
     buf!.assign(tf.add(tf.mul(momentum, buf!), decayed));
     return tf.sub(w, tf.mul(lr, buf!));

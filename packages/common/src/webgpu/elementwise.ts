@@ -1,0 +1,43 @@
+/**
+ * Elementwise float32 WebGPU kernels: one thread per element (per vec4 of elements where the last axis
+ * divides by 4) of same-shape inputs, scalars as uniforms (no scalar tensors uploaded per call).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { runFlatProgram, type WebGpuBackend } from './program.js';
+
+/**
+ * Registers `kernelName` for webgpu: `body` (WGSL statements) reads `NAME[index]` of each input in
+ * `inputs`, `uniforms.NAME` of each f32 attribute in `scalars`, and writes `result[index]`. The
+ * output has the first input's shape.
+ */
+export function registerElementwiseKernel(
+  kernelName: string,
+  inputs: readonly string[],
+  body: string,
+  scalars: readonly string[] = [],
+): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs: tensors, attrs, backend }) => {
+      const named = tensors as Record<string, tf.TensorInfo>;
+      const shape = named[inputs[0]!]!.shape;
+      const size = tf.util.sizeFromShape(shape);
+      const lanes = size % 4 === 0 && shape.at(-1)! % 4 === 0 ? 4 : 1;
+      return runFlatProgram(
+        backend as WebGpuBackend,
+        {
+          kernelName,
+          key: `${kernelName}_${lanes}`,
+          inputs: inputs.map((name) => ({ name, components: lanes })),
+          outputShape: [...shape],
+          outputComponents: lanes,
+          threads: size / lanes,
+          uniforms: scalars.map((name) => [name, (attrs as Record<string, number>)[name]!, 'f32']),
+          body,
+        },
+        inputs.map((name) => named[name]!),
+      );
+    },
+  });
+}
