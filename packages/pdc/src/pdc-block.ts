@@ -69,6 +69,7 @@ export class PdcBlock extends CompositeLayer {
         name: 'conv1',
         op: this.op,
         depthwise: true,
+        activation: 'relu',
         form,
         kernelInitializer: this.kernelInitializer(),
       }),
@@ -171,7 +172,8 @@ export class PdcBlock extends CompositeLayer {
         }
         x = tf.maxPool(x, 2, 2, 'valid');
       }
-      const y = this.conv2.apply(tf.relu(this.conv1.apply(x, kwargs) as tf.Tensor), kwargs) as tf.Tensor;
+      // conv1 applies the ReLU (fused into its conv for inference).
+      const y = this.conv2.apply(this.conv1.apply(x, kwargs) as tf.Tensor, kwargs) as tf.Tensor;
       const skip = this.shortcutLayer ? (this.shortcutLayer.apply(x, kwargs) as tf.Tensor) : x;
       return tf.add(y, skip);
     });

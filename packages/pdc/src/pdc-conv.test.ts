@@ -42,6 +42,29 @@ describe('PdcConv', () => {
     m.dispose();
   });
 
+  it.each([
+    ['depthwise ad, stride 1 (one fused conv in inference)', { op: 'ad', depthwise: true }],
+    ['full rd with bias, stride 2 (conv, bias, ReLU)', { op: 'rd', filters: 3, useBias: true, strides: 2 }],
+  ] as [string, PdcConvArgs][])('with a ReLU activation is relu of the linear conv: %s', async (_, args) => {
+    const linear = model(args);
+    const relu = model({ ...args, activation: 'relu' });
+    setDeterministicWeights(linear.model);
+    relu.model.setWeights(linear.model.getWeights());
+    const x = tf.tensor4d(values(2 * 6 * 6 * 2, 5), [2, 6, 6, 2]);
+    const expected = tf.relu(linear.model.predict(x) as tf.Tensor);
+    await expectClose(relu.model.predict(x) as tf.Tensor, expected, TOLERANCE.op, 'inference');
+    const training = relu.conv.apply(x, { training: true }) as tf.Tensor;
+    await expectClose(training, expected, TOLERANCE.op, 'training');
+    const kernels = (await tf.profile(() => relu.model.predict(x) as tf.Tensor)).kernels.map((k) => k.name);
+    // Depthwise stride 1: the ReLU is fused into the conv; with a bias it stays a ReLU kernel.
+    expect(kernels.includes('Relu')).toBe(!args.depthwise);
+    expect(relu.conv.getConfig().activation).toBe('relu');
+    expect(() => new PdcConv({ filters: 1, activation: 'gelu' as 'relu' })).toThrow(/activation/);
+    tf.dispose([x, expected, training]);
+    linear.model.dispose();
+    relu.model.dispose();
+  });
+
   for (const form of ['difference', 'converted'] as const) {
     it(`gives every weight a gradient (${form})`, async () => {
       const { model: m } = model({ op: 'rd', filters: 3, useBias: true, form });

@@ -46,6 +46,8 @@ export interface PdcConvArgs extends LayerArgs {
   dilationRate?: number;
   /** Add a bias. Default false (PiDiNet's PDCs have none). */
   useBias?: boolean;
+  /** `relu` applies a ReLU to the output (fused into the conv for inference). Default `'linear'`. */
+  activation?: 'linear' | 'relu';
   /**
    * `difference` (PiDiNet's training computation), `converted` (one vanilla conv, for inference) or
    * `pairs` (the literal pixel-pair definition; slow, a reference). Same result, all trainable; see
@@ -73,6 +75,7 @@ export class PdcConv extends layers.Layer {
   readonly strides: number;
   readonly dilationRate: number;
   readonly useBias: boolean;
+  readonly activation: 'linear' | 'relu';
   private formValue: PdcForm;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
@@ -93,6 +96,9 @@ export class PdcConv extends layers.Layer {
     this.strides = positiveInt(args.strides ?? 1, 'PdcConv strides');
     this.dilationRate = positiveInt(args.dilationRate ?? 1, 'PdcConv dilationRate');
     this.useBias = args.useBias ?? false;
+    this.activation = args.activation ?? 'linear';
+    if (this.activation !== 'linear' && this.activation !== 'relu')
+      throw new ConfigError(`PdcConv activation must be 'linear' or 'relu', got '${this.activation}'`);
     this.formValue = args.form ?? 'difference';
     assertPdcForm(this.formValue, 'PdcConv form');
     this.kernelInitializer = resolveInitializer(args.kernelInitializer, () => initializers.heNormal({}));
@@ -167,14 +173,18 @@ export class PdcConv extends layers.Layer {
           `PdcConv '${this.name}' was built for ${this.inChannels} input channels, got ${formatShape(x.shape)}`,
         );
       }
-      const y = isInferenceCall(kwargs)
+      if (isInferenceCall(kwargs) && !this.biasVar) {
+        return vanillaConv2d(
+          x,
+          this.vanillaCache.get(this.kernel.read(), () => this.vanillaKernel()),
+          { strides: this.strides, depthwise: this.depthwise, activation: this.activation },
+        );
+      }
+      let y = isInferenceCall(kwargs)
         ? vanillaConv2d(
             x,
             this.vanillaCache.get(this.kernel.read(), () => this.vanillaKernel()),
-            {
-              strides: this.strides,
-              depthwise: this.depthwise,
-            },
+            { strides: this.strides, depthwise: this.depthwise },
           )
         : pdcConv2d(x, this.kernel.read() as tf.Tensor4D, this.op, {
             strides: this.strides,
@@ -182,7 +192,8 @@ export class PdcConv extends layers.Layer {
             depthwise: this.depthwise,
             form: this.formValue,
           });
-      return this.biasVar ? tf.add(y, this.biasVar.read()) : y;
+      if (this.biasVar) y = tf.add(y, this.biasVar.read());
+      return this.activation === 'relu' ? tf.relu(y) : y;
     });
   }
 
@@ -206,6 +217,7 @@ export class PdcConv extends layers.Layer {
       strides: this.strides,
       dilationRate: this.dilationRate,
       useBias: this.useBias,
+      activation: this.activation,
       form: this.formValue,
       kernelInitializer: serializeInitializer(
         this.kernelInitializer,

@@ -286,12 +286,13 @@ export function pdcConv2d(
 
 /**
  * A vanilla conv with a square odd kernel `[k,k,in,out]` (or depthwise `[k,k,in,mult]`), same zero
- * padding `(k - 1) / 2`, dilation 1: the converted form of a PDC.
+ * padding `(k - 1) / 2`, dilation 1: the converted form of a PDC; optionally followed by a ReLU (one
+ * fused kernel where the padding is symmetric).
  */
 export function vanillaConv2d(
   x: tf.Tensor4D,
   kernel: tf.Tensor4D,
-  options: { strides?: number; depthwise?: boolean } = {},
+  options: { strides?: number; depthwise?: boolean; activation?: 'linear' | 'relu' } = {},
 ): tf.Tensor4D {
   assertRank(x, 4, 'input x [batch,height,width,channels]');
   assertRank(kernel, 4, 'kernel');
@@ -319,9 +320,16 @@ export function vanillaConv2d(
       [p, p + Math.max(0, extraW)],
       [0, 0],
     ];
-    return options.depthwise
+    const activation = options.activation ?? 'linear';
+    if (activation === 'relu' && extraH <= 0 && extraW <= 0) {
+      // Symmetric padding p: the conv with its ReLU as one fused kernel.
+      const args = { x, filter: kernel, strides, pad: p, activation } as const;
+      return options.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
+    }
+    const y = options.depthwise
       ? tf.depthwiseConv2d(x, kernel, strides, padding)
       : tf.conv2d(x, kernel, strides, padding);
+    return activation === 'relu' ? tf.relu(y) : y;
   });
 }
 
