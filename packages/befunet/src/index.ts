@@ -5,6 +5,7 @@
  * that one install gives the whole library: `import { pdc, swin } from '@befunet/core'`.
  */
 export * as common from '@befunet/common';
+export { SeededRandom } from '@befunet/common';
 export * as dlf from '@befunet/dlf';
 export * as lcaf from '@befunet/lcaf';
 export * as losses from '@befunet/losses';
@@ -188,7 +189,6 @@ export {
 export { type TrainingLossOptions, trainingLoss } from './train/training-loss.js';
 export { CHECKPOINT_FORMAT, LIBRARY_VERSION } from './train/version.js';
 export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
-export { SeededRandom } from './util/random.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';
 export { officialConfigFromStateDict } from './weights/official-config.js';
 export { checkDecoderDuplicates, officialDecoderAssignments } from './weights/official-decoder.js';

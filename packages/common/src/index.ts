@@ -59,6 +59,7 @@ export { relativePositionIndex } from './relative-position.js';
 export { RepeatedCallMemo } from './repeated-call-memo.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';
+export { SeededRandom } from './seeded-random.js';
 export {
   fromTorchLayout,
   type Layout,

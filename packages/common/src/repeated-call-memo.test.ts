@@ -123,7 +123,7 @@ describe('RepeatedCallMemo', () => {
       layer.dense.setWeights(layer.dense.getWeights().map((w) => tf.add(w, 1)));
       const [first] = layer.apply(b, { training: true }) as tf.Tensor[];
       expect(calls()).toBe(4); // new weight values
-      tf.tidy(() => layer.apply(b, { training: true }));
+      tf.tidy(() => layer.apply(b, { training: true }) as tf.Tensor[]);
       expect(calls()).toBe(5); // another scope
       tf.grad((t: tf.Tensor) => tf.sum((layer.apply(t) as tf.Tensor[])[0]!))(b);
       expect(calls()).toBe(6); // inside a gradient tape (and its scope)

@@ -49,7 +49,7 @@ describe.runIf(testProject() === 'webgpu')('fusedWindowAttention', () => {
     ['1 image, 14x14 grid, windows of 7 shifted by 3, 3 heads of 8', 1, 14, 14, 7, 3, 3, 8],
     ['2 images, 6x6 grid, windows of 3, no shift, 1 head of 4', 2, 6, 6, 3, 0, 1, 4],
   ])(
-    'on the grid equals shift, partition, attention, reverse, shift back: %s',
+    'on the grid equals shift, partition, attention, reverse, shift back, gradients too: %s',
     async (_, b, h, w, m, shift, heads, d) => {
       const c = heads * d;
       const n = m * m;
@@ -58,13 +58,26 @@ describe.runIf(testProject() === 'webgpu')('fusedWindowAttention', () => {
       const found = windowAttentionMask(h, w, m, shift);
       const mask = found && tf.tensor3d(found.mask, [found.mask.length / (n * n), n, n]);
       // The windows path of the Swin block, by TF.js ops.
-      const shifted = roll(roll(qkv, -shift, 1), -shift, 2);
-      const windows = tf.reshape(windowPartition(shifted, m), [-1, n, 3 * c]) as tf.Tensor3D;
-      const attended = tf.reshape(composite(windows, bias, mask, heads), [-1, m, m, c]) as tf.Tensor4D;
-      const expected = roll(roll(windowReverse(attended, m, h, w), shift, 1), shift, 2);
-      const fused = fusedGridWindowAttention(qkv, bias, mask, heads, m, shift);
+      const byOps = (qkvIn: tf.Tensor, biasIn: tf.Tensor) => {
+        const shifted = roll(roll(qkvIn as tf.Tensor4D, -shift, 1), -shift, 2);
+        const windows = tf.reshape(windowPartition(shifted, m), [-1, n, 3 * c]) as tf.Tensor3D;
+        const attended = composite(windows, biasIn as tf.Tensor3D, mask, heads);
+        const grid = windowReverse(tf.reshape(attended, [-1, m, m, c]) as tf.Tensor4D, m, h, w);
+        return roll(roll(grid, shift, 1), shift, 2);
+      };
+      const byKernel = (qkvIn: tf.Tensor, biasIn: tf.Tensor) =>
+        fusedGridWindowAttention(qkvIn as tf.Tensor4D, biasIn as tf.Tensor3D, mask, heads, m, shift);
+      const fused = byKernel(qkv, bias);
       expect(fused.shape).toEqual([b, h, w, c]);
-      await expectClose(fused, expected, TOLERANCE.op, 'grid attention');
+      await expectClose(fused, byOps(qkv, bias), TOLERANCE.op, 'grid attention');
+      // Gradients of sum(out * weights), weights random so that every output counts differently.
+      const weights = tf.randomNormal([b, h, w, c], 0, 1, 'float32', 6);
+      const gradients = (f: (q: tf.Tensor, bi: tf.Tensor) => tf.Tensor) =>
+        tf.grads((q: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(f(q, bi), weights)))([qkv, bias]);
+      const [dqkv, dbias] = gradients(byKernel);
+      const [dqkvOps, dbiasOps] = gradients(byOps);
+      await expectClose(dqkv!, dqkvOps!, { atol: 1e-4, rtol: 1e-3 }, 'd qkv');
+      await expectClose(dbias!, dbiasOps!, { atol: 1e-4, rtol: 1e-3 }, 'd bias');
     },
   );
 
@@ -86,7 +99,8 @@ describe.runIf(testProject() === 'webgpu')('fusedWindowAttention', () => {
     const profile = await tf.profile(() =>
       fusedWindowAttention(qkv, tf.zeros([2, 9, 9]) as tf.Tensor3D, null, 2),
     );
-    expect(profile.kernels.map((k) => k.name)).toEqual([WINDOW_ATTENTION_KERNEL]);
+    // (tf.profile also lists the custom-gradient wrapper, with an empty name.)
+    expect(profile.kernels.map((k) => k.name).filter(Boolean)).toEqual([WINDOW_ATTENTION_KERNEL]);
     expect(canFuseWindowAttention(tf.ones([2, 9, 18]), 2)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Window attention from the qkv projection to the merged heads in one WebGPU kernel, for inference:
+ * Window attention from the qkv projection to the merged heads in one WebGPU kernel:
  * out[w, i, (h, :)] = softmax_j(q_i . k_j * d^-1/2 + bias[h, i, j] + mask[w mod nW, i, j]) v_j, with
  * q, k, v read from qkv in the official (q|k|v, head, d) channel layout.
  *
@@ -12,65 +12,39 @@
  * One thread per (window, head, query) walks the N keys once with a running softmax (the maximum so
  * far and the sum of exponentials, rescaled when the maximum grows), so the N x N scores are never
  * stored. It replaces nine kernels per block (transpose, unstack, two batched products, scale, bias,
- * mask, softmax, transpose). Training keeps the TF.js ops, whose gradients TF.js has.
+ * mask, softmax, transpose). Its gradient with respect to qkv and the bias is three kernels
+ * (window-attention-gradient.ts) that recompute the scores instead of keeping them.
  */
 import { formatShape, runFlatProgram, ShapeError, type WebGpuBackend } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
+import { windowAttentionGradient } from './window-attention-gradient.js';
+import {
+  attentionGeometry,
+  queryWgsl,
+  scoreWgsl,
+  TOKEN_POSITION_WGSL,
+  windowThreadWgsl,
+} from './window-attention-wgsl.js';
+
+/** The kernel's attributes: heads, window side, cyclic shift (0 for windows already partitioned). */
+export type AttentionAttrs = { heads: number; window: number; shift: number };
 
 /** The name of the fused WebGPU kernel. */
 export const WINDOW_ATTENTION_KERNEL = 'BefunetWindowAttention';
 
-/** Grid position (flat, in rows of the qkv/result arrays) of token `t` of a window at `origin`. */
-const TOKEN_POSITION_WGSL = `
-  fn tokenPosition(image : i32, originRow : i32, originCol : i32, t : i32) -> i32 {
-    let r = (originRow + t / uniforms.window) % uniforms.gridH;
-    let c = (originCol + t % uniforms.window) % uniforms.gridW;
-    return (image * uniforms.gridH + r) * uniforms.gridW + c;
-  }`;
-
 /** WGSL of one (window, head, query) thread; `d4` = d / 4 vec4 lanes per head. */
 function attentionWgsl(d4: number): string {
-  return `
-    let i = index % uniforms.tokens;
-    var rest = index / uniforms.tokens;
-    let h = rest % uniforms.heads;
-    let w = rest / uniforms.heads;
-    // Window w: image, and its origin on the grid in the unshifted frame.
-    let perRow = uniforms.gridW / uniforms.window;
-    let perImage = perRow * (uniforms.gridH / uniforms.window);
-    let image = w / perImage;
-    let originRow = ((w % perImage) / perRow) * uniforms.window + uniforms.shift;
-    let originCol = ((w % perImage) % perRow) * uniforms.window + uniforms.shift;
-    let row = 3 * uniforms.channels4;
-    let head = h * ${d4};
-    let query = tokenPosition(image, originRow, originCol, i);
-    var q : array<vec4<f32>, ${d4}>;
-    for (var t = 0; t < ${d4}; t++) {
-      q[t] = qkv[query * row + head + t] * uniforms.scale;
-    }
+  return `${windowThreadWgsl(d4, 'i')}${queryWgsl(d4)}
     var best = -3.4e38;
     var total = 0.0;
     var acc : array<vec4<f32>, ${d4}>;
-    let biasRow = (h * uniforms.tokens + i) * uniforms.tokens;
-    var maskRow = 0;
-    if (uniforms.maskWindows > 0) {
-      maskRow = ((w % uniforms.maskWindows) * uniforms.tokens + i) * uniforms.tokens;
-    }
-    for (var j = 0; j < uniforms.tokens; j++) {
-      let key = tokenPosition(image, originRow, originCol, j) * row + uniforms.channels4 + head;
-      var s = bias[biasRow + j];
-      if (uniforms.maskWindows > 0) {
-        s += mask[maskRow + j];
-      }
-      for (var t = 0; t < ${d4}; t++) {
-        s += dot(q[t], qkv[key + t]);
-      }
+    for (var j = 0; j < uniforms.tokens; j++) {${scoreWgsl(d4, 's')}
       let top = max(best, s);
       let rescale = exp(best - top);
       let p = exp(s - top);
       total = total * rescale + p;
       for (var t = 0; t < ${d4}; t++) {
-        acc[t] = acc[t] * rescale + p * qkv[key + uniforms.channels4 + t];
+        acc[t] = acc[t] * rescale + p * qkv[key_s + uniforms.channels4 + t];
       }
       best = top;
     }
@@ -85,41 +59,24 @@ tf.registerKernel({
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { qkv, bias, mask } = inputs as { qkv: tf.TensorInfo; bias: tf.TensorInfo; mask?: tf.TensorInfo };
-    const { heads, window, shift } = attrs as { heads: number; window: number; shift: number };
-    // Windows [Bw, N, 3C] are grids of one window each.
-    const [images, gridH, gridW, c3] = (
-      qkv.shape.length === 3 ? [qkv.shape[0], window, window, qkv.shape[2]] : qkv.shape
-    ) as [number, number, number, number];
-    const c = c3 / 3;
-    const d = c / heads;
-    const n = window * window;
-    const windows = images * (gridH / window) * (gridW / window);
+    const geometry = attentionGeometry(qkv, mask, attrs as unknown as AttentionAttrs);
+    const heads = (attrs as unknown as AttentionAttrs).heads;
     return runFlatProgram(
       backend as WebGpuBackend,
       {
         kernelName: WINDOW_ATTENTION_KERNEL,
-        key: `window_attention_${d / 4}`,
+        key: `window_attention_${geometry.headWidth / 4}`,
         inputs: [
           { name: 'qkv', components: 4 },
           { name: 'bias', components: 1 },
           { name: 'mask', components: 1 },
         ],
-        outputShape: [...qkv.shape.slice(0, -1), c],
+        outputShape: [...qkv.shape.slice(0, -1), geometry.channels],
         outputComponents: 4,
-        threads: windows * heads * n,
-        uniforms: [
-          ['tokens', n],
-          ['heads', heads],
-          ['channels4', c / 4],
-          ['maskWindows', mask ? mask.shape[0]! : 0],
-          ['scale', d ** -0.5, 'f32'],
-          ['gridH', gridH],
-          ['gridW', gridW],
-          ['window', window],
-          ['shift', shift],
-        ],
+        threads: geometry.windows * heads * geometry.tokens,
+        uniforms: geometry.uniforms,
         functions: TOKEN_POSITION_WGSL,
-        body: attentionWgsl(d / 4),
+        body: attentionWgsl(geometry.headWidth / 4),
       },
       // Without a mask the bias stands in for it (unread).
       [qkv, bias, mask ?? bias],
@@ -140,20 +97,29 @@ export function fusedAttentionRuns(dtype: tf.DataType, channels: number, heads: 
   return tf.getBackend() === 'webgpu' && dtype === 'float32' && (channels / heads) % 4 === 0;
 }
 
+/** The fused attention, differentiable in qkv and bias (window-attention-gradient.ts); the mask is constant. */
 function runAttention(
   qkv: tf.Tensor,
   bias: tf.Tensor3D,
   mask: tf.Tensor | null,
-  attrs: { heads: number; window: number; shift: number },
+  attrs: AttentionAttrs,
 ): tf.Tensor {
-  const inputs: tf.NamedTensorMap = mask ? { qkv, bias, mask } : { qkv, bias };
-  return tf.engine().runKernel(WINDOW_ATTENTION_KERNEL, inputs, attrs) as tf.Tensor;
+  const op = tf.customGrad((...args: (tf.Tensor | ((saved: tf.Tensor[]) => void))[]) => {
+    const [q, b] = args as tf.Tensor[];
+    (args[2] as (saved: tf.Tensor[]) => void)([q!, b!]);
+    const inputs: tf.NamedTensorMap = mask ? { qkv: q!, bias: b!, mask } : { qkv: q!, bias: b! };
+    const value = tf.engine().runKernel(WINDOW_ATTENTION_KERNEL, inputs, attrs) as tf.Tensor;
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [savedQkv, savedBias]: tf.Tensor[]) =>
+      windowAttentionGradient(savedQkv!, savedBias!, mask, dy as tf.Tensor, attrs);
+    return { value, gradFunc };
+  });
+  return op(qkv, bias);
 }
 
 /**
  * Attention of windows from their qkv projection [Bw, N, 3C], relative position bias [heads, N, N]
- * and optional mask [nW, N, N] (nW dividing Bw): [Bw, N, C], heads merged. Inference only (no
- * gradient); see {@link canFuseWindowAttention}.
+ * and optional mask [nW, N, N] (nW dividing Bw): [Bw, N, C], heads merged; differentiable in qkv
+ * and bias. WebGPU only, see {@link canFuseWindowAttention}.
  */
 export function fusedWindowAttention(
   qkv: tf.Tensor3D,
@@ -170,7 +136,8 @@ export function fusedWindowAttention(
  * position), windows of side `window` after a cyclic shift by -`shift`, relative position bias
  * [heads, N, N] (N = window^2) and optional mask [nW, N, N] with nW = (H / window)(W / window) in the
  * shifted frame's window order: [B, H, W, C], heads merged, at the queries' own grid positions. The
- * same as shift, partition, {@link fusedWindowAttention}, reverse and shift back. Inference only.
+ * same as shift, partition, {@link fusedWindowAttention}, reverse and shift back; differentiable in
+ * qkv and bias. WebGPU only.
  */
 export function fusedGridWindowAttention(
   qkv: tf.Tensor4D,

@@ -120,7 +120,7 @@ describe('SwinBlock', () => {
     });
   }
 
-  it('on WebGPU, attends on the grid in inference: no shift or window copies', async () => {
+  it('on WebGPU, attends on the grid in inference and training: no shift or window copies', async () => {
     const block = new SwinBlock({ dim: 8, numHeads: 2, windowSize: 2, shiftSize: 1 });
     const x = map(4, 6, 8, 2);
     tf.dispose(block.apply(x) as tf.Tensor);
@@ -131,10 +131,45 @@ describe('SwinBlock', () => {
     const fused = tf.getBackend() === 'webgpu';
     expect(inference.includes(WINDOW_ATTENTION_KERNEL)).toBe(fused);
     expect(inference.includes('Transpose') || inference.includes(CYCLIC_SHIFT_KERNEL)).toBe(!fused);
-    // Training keeps the ops with gradients: windows are partitioned by transposes.
-    expect(await names(true)).toContain('Transpose');
+    // Training too (with the kernel's gradient); elsewhere the ops with their softmax.
+    const training = await names(true);
+    expect(training.includes(WINDOW_ATTENTION_KERNEL)).toBe(fused);
+    expect(training.includes(CYCLIC_SHIFT_KERNEL) || training.includes('Softmax')).toBe(!fused);
     x.dispose();
     block.dispose();
+  });
+
+  it('gives the same training gradients of every weight and the input as cpu (head width 4, shifted)', async () => {
+    const gradients = async () => {
+      const block = new SwinBlock({ dim: 8, numHeads: 2, windowSize: 2, shiftSize: 1, name: 'blk_grad' });
+      const x = map(4, 6, 8, 2);
+      tf.dispose(block.apply(x) as tf.Tensor);
+      for (const [k, w] of block.weights.entries()) {
+        const t = tf.randomNormal(w.shape as number[], 0, 0.5, 'float32', k + 1);
+        w.write(t);
+        t.dispose();
+      }
+      const weights = tf.randomNormal([2, 4, 6, 8], 0, 1, 'float32', 99);
+      const variables = block.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(block.apply(x, { training: true }) as tf.Tensor, weights)) as tf.Scalar,
+        variables,
+      );
+      const dx = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(block.apply(t, { training: true }) as tf.Tensor, weights)),
+      )(x);
+      const values = [...variables.map((v) => grads[v.name]!), dx];
+      const arrays = await Promise.all(values.map((g) => g.data()));
+      tf.dispose([x, weights, dx, ...Object.values(grads)]);
+      block.dispose();
+      return arrays;
+    };
+    const here = await gradients();
+    const cpu = await runOnBackend('cpu', gradients);
+    expect(here).toHaveLength(cpu.length);
+    for (const [i, g] of here.entries()) {
+      expect(closeness(g, cpu[i]!, { atol: 1e-4, rtol: 1e-3 }).mismatches, `gradient ${i}`).toBe(0);
+    }
   });
 
   it('rejects inconsistent arguments', () => {

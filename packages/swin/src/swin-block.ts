@@ -183,8 +183,8 @@ export class SwinBlock extends CompositeLayer {
           [0, 0],
         ]);
       if (this.attn.canAttendOnGrid(y, m, kwargs)) {
-        // Inference on WebGPU: shift and windows are index arithmetic inside one kernel.
-        y = this.attn.attendOnGrid(y, shift, mask ?? null);
+        // WebGPU: shift and windows are index arithmetic inside one kernel (and its gradient's).
+        y = this.attn.attendOnGrid(y, shift, mask ?? null, kwargs);
       } else {
         if (shift > 0) y = cyclicShift(y, -shift);
         const windows = tf.reshape(windowPartition(y, m), [-1, m * m, c]);

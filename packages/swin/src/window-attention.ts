@@ -182,7 +182,7 @@ export class WindowAttention extends CompositeLayer {
         ? this.biasCache.get(this.table.read(), () => this.relativePositionBias())
         : this.relativePositionBias();
       let merged: tf.Tensor;
-      if (inference && canFuseWindowAttention(projected, heads)) {
+      if (canFuseWindowAttention(projected, heads) && !(training && this.attnDrop > 0)) {
         merged = fusedWindowAttention(projected, bias, mask, heads);
       } else {
         // qkv channel layout: (q|k|v, head, d), as the official reshape(B, N, 3, heads, d).
@@ -198,8 +198,9 @@ export class WindowAttention extends CompositeLayer {
   }
 
   /**
-   * Whether {@link attendOnGrid} runs for a call with these kwargs on an [B, H, W, C] grid: an
-   * inference call where the fused kernel runs, windows of side `window` tiling the grid.
+   * Whether {@link attendOnGrid} runs for a call with these kwargs on an [B, H, W, C] grid: the
+   * fused kernel runs here (WebGPU, float32, head width divisible by 4), windows of side `window`
+   * tile the grid, and no attention dropout is due (the kernel has none).
    */
   canAttendOnGrid(grid: tf.Tensor, window: number, kwargs: { training?: boolean } = {}): boolean {
     const [, h, w, c] = grid.shape;
@@ -209,23 +210,33 @@ export class WindowAttention extends CompositeLayer {
       window === this.windowSide &&
       h! % window === 0 &&
       w! % window === 0 &&
-      isInferenceCall(kwargs) &&
+      (kwargs.training !== true || this.attnDrop === 0) &&
       fusedAttentionRuns(grid.dtype, this.dim, this.numHeads)
     );
   }
 
   /**
-   * Inference straight on the grid [B, H, W, C] (normalised tokens): qkv projection, shifted-window
-   * attention in one kernel (fusedGridWindowAttention) and the output projection, [B, H, W, C]. The
-   * same as shift, window partition, `call` on the windows, reverse and shift back, without the four
-   * copies. Only where {@link canAttendOnGrid}.
+   * Window attention straight on the grid [B, H, W, C] (normalised tokens): qkv projection,
+   * shifted-window attention in one kernel (fusedGridWindowAttention, with its gradient) and the
+   * output projection (and its dropout in training), [B, H, W, C]. The same as shift, window
+   * partition, `call` on the windows, reverse and shift back, without the four copies and their
+   * gradients. Only where {@link canAttendOnGrid}.
    */
-  attendOnGrid(grid: tf.Tensor4D, shift: number, mask: tf.Tensor3D | null): tf.Tensor4D {
+  attendOnGrid(
+    grid: tf.Tensor4D,
+    shift: number,
+    mask: tf.Tensor3D | null,
+    kwargs: { training?: boolean } = {},
+  ): tf.Tensor4D {
     return tf.tidy(() => {
       const projected = this.qkv.apply(grid) as tf.Tensor4D;
-      const bias = this.biasCache.get(this.table.read(), () => this.relativePositionBias());
+      const bias = isInferenceCall(kwargs)
+        ? this.biasCache.get(this.table.read(), () => this.relativePositionBias())
+        : this.relativePositionBias();
       const merged = fusedGridWindowAttention(projected, bias, mask, this.numHeads, this.windowSide, shift);
-      return this.proj.apply(merged) as tf.Tensor4D;
+      let y = this.proj.apply(merged) as tf.Tensor4D;
+      if (kwargs.training && this.projDrop > 0) y = tf.dropout(y, this.projDrop) as tf.Tensor4D;
+      return y;
     });
   }
 

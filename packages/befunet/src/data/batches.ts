@@ -4,9 +4,8 @@
  * epoch draws from (seed, e, p). A batch is therefore a pure function of (seed, step), which is
  * what makes an interrupted run resumable from its step number alone.
  */
-import { ConfigError, ShapeError } from '@befunet/common';
+import { ConfigError, SeededRandom, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom } from '../util/random.js';
 import { checkSample } from './check-sample.js';
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
 

@@ -7,8 +7,7 @@
  * occlude earlier ones. Intensities differ per class, with smooth shading, texture and Gaussian noise,
  * so that boundaries are visible but not trivial.
  */
-import { ConfigError } from '@befunet/common';
-import { SeededRandom } from '../util/random.js';
+import { ConfigError, SeededRandom } from '@befunet/common';
 
 export interface SyntheticOptions {
   /** Image height and width in pixels. Defaults to 224. */

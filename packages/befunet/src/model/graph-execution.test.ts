@@ -21,12 +21,13 @@ const small = (preset: 'tiny' | 'official') =>
       : {}),
   });
 
-/** DepthwiseConv2dNative launches while running `fn` (only the edge encoder's PDCs launch them). */
+/** Depthwise conv launches while running `fn` (only the edge encoder's PDCs launch them). */
 async function depthwiseLaunches(fn: () => tf.TensorContainer): Promise<number> {
   const profile = await tf.profile(() => {
     tf.dispose(fn());
   });
-  return profile.kernels.filter((k) => k.name === 'DepthwiseConv2dNative').length;
+  const depthwise = ['DepthwiseConv2dNative', 'FusedDepthwiseConv2D'];
+  return profile.kernels.filter((k) => depthwise.includes(k.name)).length;
 }
 
 describe.each(['official', 'tiny'] as const)('%s graph execution', (preset) => {

@@ -10,6 +10,7 @@ import {
   FileFormatError,
   readSafetensors,
   readTorchCheckpoint,
+  SeededRandom,
   writeSafetensors,
 } from '@befunet/common';
 import { readHdf5 } from '../data/readers/hdf5.js';
@@ -19,7 +20,6 @@ import { encodeNpy, readNpy } from '../data/readers/npy.js';
 import { readNpz } from '../data/readers/npz.js';
 import { decodePng, encodePng } from '../data/readers/png.js';
 import { gzip } from '../data/readers/zlib.js';
-import { SeededRandom } from '../util/random.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';
 import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 

@@ -15,13 +15,13 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SeededRandom } from '@befunet/common';
 import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBefunet } from '../model/befunet.js';
 import { weightsDigest } from '../model/weights-digest.js';
 import { CHECKPOINT_FILES, readCheckpointState } from '../train/checkpoint.js';
 import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
-import { SeededRandom } from '../util/random.js';
 import { INTERRUPTIBLE_MODEL } from './interruptible-training.js';
 
 const STEPS = 8;

@@ -7,8 +7,9 @@
  * g log-uniformly in [gamma[0], gamma[1]] (so that 0.8 and 1.25 are equally likely); always three
  * draws, in that order, so that a range of 0 keeps the other draws unchanged.
  */
+
+import type { SeededRandom } from '@befunet/common';
 import { ConfigError } from '@befunet/common';
-import type { SeededRandom } from '../../util/random.js';
 import type { Augmentation } from '../batches.js';
 import type { SegmentationSample } from '../dataset.js';
 

@@ -1,5 +1,5 @@
+import { SeededRandom } from '@befunet/common';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../util/random.js';
 import { mixSeed } from '../batches.js';
 import { officialAugmentations, officialGeometry } from './official.js';
 import { rotateSample } from './rotate.js';

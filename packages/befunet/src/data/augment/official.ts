@@ -5,7 +5,7 @@
  * resized to the network's input size. Draws: u1; if u1 < 0.5 the rot90/flip draws, else u2 and,
  * if u2 < 0.5, the angle.
  */
-import type { SeededRandom } from '../../util/random.js';
+import type { SeededRandom } from '@befunet/common';
 import type { Augmentation } from '../batches.js';
 import type { SegmentationSample } from '../dataset.js';
 import { resizeTo, type SampleSize } from '../resize.js';

@@ -7,8 +7,9 @@
  *   flip(axis): `np.flip(x, axis)`, axis 0 reverses the rows (upside down), axis 1 the columns
  *     (left-right).
  */
+
+import type { SeededRandom } from '@befunet/common';
 import { ConfigError } from '@befunet/common';
-import type { SeededRandom } from '../../util/random.js';
 import type { SegmentationSample } from '../dataset.js';
 import { resampleSample } from '../resample.js';
 

@@ -9,8 +9,9 @@
  * the image bilinearly, the label by nearest neighbour, and 0 (background) outside the input.
  * The official code rotates the image by nearest neighbour too (order 0); bilinear is smoother.
  */
+
+import type { SeededRandom } from '@befunet/common';
 import { ConfigError } from '@befunet/common';
-import type { SeededRandom } from '../../util/random.js';
 import type { Augmentation } from '../batches.js';
 import type { SegmentationSample } from '../dataset.js';
 import { resampleSample } from '../resample.js';

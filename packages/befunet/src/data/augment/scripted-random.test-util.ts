@@ -1,5 +1,5 @@
 /** A generator that returns given numbers, for tests that fix an augmentation's draws. */
-import { SeededRandom } from '../../util/random.js';
+import { SeededRandom } from '@befunet/common';
 
 export class ScriptedRandom extends SeededRandom {
   private readonly values: number[];

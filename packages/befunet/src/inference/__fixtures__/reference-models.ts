@@ -5,11 +5,12 @@
  * depend on that pixel only, so any correct tiling, padding and blending must give, at every pixel,
  * exactly the softmax of `kernel^T rgb + bias` computed here by hand.
  */
+
+import { SeededRandom } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createBefunet } from '../../model/befunet.js';
 import { befunetConfig } from '../../model/config.js';
-import { SeededRandom } from '../../util/random.js';
 
 /** The real `tiny` preset at 32 px, K classes (random weights). */
 export function tinyModel(numClasses = 4): tfl.LayersModel {
