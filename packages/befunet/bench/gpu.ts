@@ -8,10 +8,11 @@
  *  4. with --stock-batch N: training steps of the `official` preset at batch N with our kernels and
  *     low-memory backpropagation, with TF.js's own of everything, and with each of ours taken back
  *     in turn (what each one changes; last, since TF.js's own kernels may take long).
+ *  5. with --submit-batches: the official forward at batch 1 with each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE.
  * Prints a table and the slowest kernels, and writes JSON to --out FILE after every stage.
  *
  * usage: bash .gpu/run.sh [--fixtures DIR] [--out FILE] [--runs N] [--batch N] [--path vulkan|opengl|auto]
- *        [--quick] [--no-train] [--presets official,paper] [--stock-batch N]
+ *        [--quick] [--no-train] [--presets official,paper] [--stock-batch N] [--submit-batches 15,64,1000]
  *
  * On the NVIDIA hosts, Dawn's Vulkan needs the glvnd libraries (libGLX_nvidia depends on them):
  * carry the .deb files of libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2, unpack them with
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
     'no-train': { type: 'boolean', default: false },
     presets: { type: 'string', default: 'official,paper' },
     'stock-batch': { type: 'string' },
+    'submit-batches': { type: 'string' },
   },
 });
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -133,6 +135,40 @@ for (const { label, result } of results) {
   if (result.trainKernels) {
     printKernels(`${label}: slowest kernels of one training step at batch ${batch}`, result.trainKernels);
   }
+}
+
+if (args['submit-batches']) {
+  // TF.js submits the GPU commands every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE launches (default 15):
+  // the official forward at batch 1 with each value given (fewer submits, later GPU start).
+  const model = createBefunet(configOf('official'));
+  const x = tf.randomUniform([1, model.inputs[0]!.shape[1]!, model.inputs[0]!.shape[2]!, 3]);
+  const forward = async () => {
+    const y = model.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  const bySubmitBatch: Record<string, unknown> = {};
+  report.submitBatches = bySubmitBatch;
+  const previous = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+  for (const size of args['submit-batches'].split(',').map(Number)) {
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', size);
+    for (let i = 0; i < 3; i++) await forward();
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await forward();
+      samples.push(performance.now() - t0);
+    }
+    samples.sort((a, b) => a - b);
+    bySubmitBatch[size] = { medianMs: samples[samples.length >> 1], minMs: samples[0] };
+    log(
+      `official forward b1, submit every ${size} launches: median ${samples[samples.length >> 1]!.toFixed(2)} ms`,
+    );
+    save();
+  }
+  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', previous);
+  tf.dispose(x);
+  model.dispose();
 }
 
 if (args['stock-batch']) {
