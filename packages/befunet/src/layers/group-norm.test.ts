@@ -1,8 +1,9 @@
-import { expectClose, TOLERANCE } from '@befunet/testing';
+import { closeness, expectClose, runOnBackend, TOLERANCE, testProject } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { GroupNorm } from './group-norm.js';
+import { GroupNorm, groupNorm } from './group-norm.js';
+import { GROUP_NORM_APPLY_KERNEL, GROUP_NORM_MOMENTS_KERNEL } from './group-norm-webgpu.js';
 
 /** Naive GroupNorm over an NHWC array, written from the definition. */
 function naiveGroupNorm(x: Float32Array, shape: number[], groups: number, gamma: number[], beta: number[]) {
@@ -36,6 +37,104 @@ describe('GroupNorm', () => {
     layer.setWeights([tf.tensor1d(gamma), tf.tensor1d(beta)]);
     const y = layer.apply(tf.tensor4d(x, shape as [number, number, number, number])) as tf.Tensor;
     await expectClose(y, naiveGroupNorm(x, shape, 3, gamma, beta), TOLERANCE.op, 'GroupNorm');
+  });
+
+  it('matches the definition far from zero mean and over several chunks per group', async () => {
+    // S = 24 * 24 * 4 = 2304 elements per group (several chunks), 1152 rows; mean about 1000.
+    const shape = [2, 24, 24, 8];
+    const x = Float32Array.from(
+      { length: 2 * 24 * 24 * 8 },
+      (_, i) => 1000 + Math.sin(i * 0.11) * (1 + (i % 3)),
+    );
+    const gamma = [1, 2, 0.5, -1, 3, 0.1, 1, 1];
+    const beta = [0, 0.1, -0.2, 0.3, 1, -1, 0, 0];
+    const y = groupNorm(
+      tf.tensor4d(x, shape as [number, number, number, number]),
+      2,
+      tf.tensor1d(gamma),
+      tf.tensor1d(beta),
+    );
+    await expectClose(y, naiveGroupNorm(x, shape, 2, gamma, beta), { atol: 2e-3, rtol: 1e-3 }, 'GroupNorm');
+  });
+
+  it('has the gradients of finite differences of the definition', async () => {
+    const shape = [2, 2, 3, 4];
+    const n = 48;
+    const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.7) * 2);
+    const gamma = Float64Array.from([1, -0.5, 2, 0.3]);
+    const beta = Float64Array.from([0.1, 0.2, -0.3, 0]);
+    const w = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 1.3)); // loss = sum(w * y)
+    const loss = (xs: Float64Array, g: Float64Array, b: Float64Array) =>
+      naiveGroupNorm(Float32Array.from(xs), shape, 2, [...g], [...b]).reduce((a, v, i) => a + v * w[i]!, 0);
+    const fd = (values: Float64Array, at: (v: Float64Array) => number) =>
+      Array.from(values, (_, i) => {
+        const up = Float64Array.from(values);
+        const down = Float64Array.from(values);
+        up[i]! += 1e-3;
+        down[i]! -= 1e-3;
+        return (at(up) - at(down)) / 2e-3;
+      });
+    const grads = tf.grads((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          groupNorm(xt as tf.Tensor4D, 2, g as tf.Tensor1D, b as tf.Tensor1D),
+          tf.tensor(Float32Array.from(w), shape),
+        ),
+      ),
+    )([
+      tf.tensor(Float32Array.from(x), shape),
+      tf.tensor1d(Float32Array.from(gamma)),
+      tf.tensor1d(Float32Array.from(beta)),
+    ]);
+    const tol = { atol: 2e-3, rtol: 2e-3 };
+    await expectClose(
+      grads[0]!,
+      fd(x, (v) => loss(v, gamma, beta)),
+      tol,
+      'dx',
+    );
+    await expectClose(
+      grads[1]!,
+      fd(gamma, (v) => loss(x, v, beta)),
+      tol,
+      'dgamma',
+    );
+    await expectClose(
+      grads[2]!,
+      fd(beta, (v) => loss(x, gamma, v)),
+      tol,
+      'dbeta',
+    );
+  });
+
+  it('gives the gradients cpu gives over several chunks per group and of rows', async () => {
+    const gradients = async () => {
+      const shape: [number, number, number, number] = [2, 24, 24, 8];
+      const x = tf.randomNormal(shape, 3, 2, 'float32', 1);
+      const weights = tf.randomNormal(shape, 0, 1, 'float32', 2);
+      const gamma = tf.randomNormal([8], 1, 0.5, 'float32', 3);
+      const beta = tf.randomNormal([8], 0, 0.5, 'float32', 4);
+      const grads = tf.grads((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(groupNorm(xt as tf.Tensor4D, 4, g as tf.Tensor1D, b as tf.Tensor1D), weights)),
+      )([x, gamma, beta]);
+      const values = await Promise.all(grads.map((g) => g.data()));
+      tf.dispose([x, weights, gamma, beta, ...grads]);
+      return values;
+    };
+    const here = await gradients();
+    const cpu = await runOnBackend('cpu', gradients);
+    for (const [i, g] of here.entries()) {
+      expect(closeness(g, cpu[i]!, { atol: 1e-4, rtol: 1e-3 }).mismatches, `gradient ${i}`).toBe(0);
+    }
+  });
+
+  it.runIf(testProject() === 'webgpu')('is three kernels on WebGPU', async () => {
+    const x = tf.ones([1, 4, 4, 8]) as tf.Tensor4D;
+    const profile = await tf.profile(() =>
+      groupNorm(x, 2, tf.ones([8]) as tf.Tensor1D, tf.zeros([8]) as tf.Tensor1D),
+    );
+    const launched = profile.kernels.map((k) => k.name).filter((n) => n && n !== 'Reshape');
+    expect(launched).toEqual([GROUP_NORM_MOMENTS_KERNEL, 'Sum', GROUP_NORM_APPLY_KERNEL]);
   });
 
   it('rejects channel counts the groups do not divide', () => {

@@ -1,12 +1,14 @@
 /**
  * Group normalisation (Wu & He, 2018) on NHWC tensors, as PyTorch's `nn.GroupNorm`:
  * the channels are split into `groups` groups; each sample's group is normalised over (H, W, channels
- * of the group) with the biased variance, then scaled and shifted per channel.
+ * of the group) with the biased variance, then scaled and shifted per channel. On WebGPU it runs as
+ * the fused kernels of group-norm-webgpu.ts (forward and gradient); elsewhere as TF.js ops.
  */
 
 import { assertRank, ConfigError, type LayerArgs, ShapeError, withDefaultName } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { groupNormWebGpu } from './group-norm-webgpu.js';
 
 /** y = (x - mean_g) / sqrt(var_g + eps) * gamma + beta, with statistics per sample and group. */
 export function groupNorm(
@@ -16,6 +18,9 @@ export function groupNorm(
   beta: tf.Tensor1D,
   epsilon = 1e-5,
 ): tf.Tensor4D {
+  if (tf.getBackend() === 'webgpu' && x.dtype === 'float32') {
+    return groupNormWebGpu(x, groups, gamma, beta, epsilon);
+  }
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
     const grouped = tf.reshape(x, [b, h * w, groups, c / groups]);
