@@ -82,3 +82,16 @@ export {
   type WebGpuUniform,
 } from './webgpu/program.js';
 export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';
+export {
+  type AttentionAttrs,
+  canFuseWindowAttention,
+  fusedAttentionRuns,
+  fusedGridWindowAttention,
+  fusedWindowAttention,
+  WINDOW_ATTENTION_KERNEL,
+} from './window-attention/fused-window-attention.js';
+export {
+  ATTENTION_BIAS_GRAD_KERNEL,
+  ATTENTION_QKV_GRAD_KERNEL,
+  ATTENTION_SCORES_KERNEL,
+} from './window-attention/window-attention-gradient.js';

@@ -1,7 +1,13 @@
 /**
  * Multi-head scaled dot-product attention, and the global self-attention of a Transformer encoder.
  */
-import { CompositeLayer, ConfigError } from '@befunet/common';
+import {
+  CompositeLayer,
+  ConfigError,
+  fusedAttentionRuns,
+  fusedGridWindowAttention,
+  isInferenceCall,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { childSeed, linear } from './seeds.js';
@@ -103,6 +109,18 @@ export class DlfSelfAttention extends CompositeLayer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const qkv = this.qkv.apply(single(inputs)) as tf.Tensor3D;
+      const [b, n] = qkv.shape;
+      // WebGPU: one kernel over the N tokens as a 1 x N window, straight from qkv; its gradient keeps
+      // [B, heads, N, 2N] scores, so training takes it only while they stay under the bound.
+      const scoreElements = b * this.numHeads * n * 2 * n;
+      if (
+        fusedAttentionRuns(qkv.dtype, this.dim, this.numHeads) &&
+        (isInferenceCall() || scoreElements <= MAX_SCORE_ELEMENTS)
+      ) {
+        const grid = tf.reshape(qkv, [b, 1, n, 3 * this.dim]) as tf.Tensor4D;
+        const merged = fusedGridWindowAttention(grid, null, null, this.numHeads, [1, n], 0);
+        return this.proj.apply(tf.reshape(merged, [b, n, this.dim])) as tf.Tensor;
+      }
       const [q, k, v] = tf.split(qkv, 3, -1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
       return this.proj.apply(multiHeadAttention(q, k, v, this.numHeads)) as tf.Tensor;
     });

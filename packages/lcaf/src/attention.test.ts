@@ -1,7 +1,14 @@
-import { ConfigError, ShapeError } from '@befunet/common';
+import { ConfigError, ShapeError, WINDOW_ATTENTION_KERNEL } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { closeness, expectClose, expectNoLeak, TOLERANCE } from '../../testing/src/index.ts';
+import {
+  closeness,
+  expectClose,
+  expectNoLeak,
+  runOnBackend,
+  TOLERANCE,
+  testProject,
+} from '../../testing/src/index.ts';
 import { erf, randomArray } from '../test/reference.ts';
 import {
   dropPath,
@@ -92,6 +99,36 @@ describe('attention maths', () => {
       const c = crop(localCrossAttention(base[0]!, changed[1]!, base[1]!, g, 2));
       expect(closeness(await c.data(), await a.data(), TOLERANCE.op).mismatches).toBeGreaterThan(0);
       tf.dispose([real, base, changed, a, b, c]);
+    }
+  });
+
+  it("local attention with head width 4 (one fused kernel on WebGPU) gives cpu's outputs and gradients", async () => {
+    // 7x6 grid padded to 9x8 by 3x4 windows shifted by (1, 2), relative bias, 2 heads of 4.
+    const g = windowGeometry(7, 6, [3, 4], [1, 2]);
+    const shape: [number, number, number, number] = [2, 9, 8, 8];
+    const size = 2 * 9 * 8 * 8;
+    const run = async () => {
+      const [q, k, v] = [1, 2, 3].map((seed) => tf.tensor4d(randomArray(size, seed), shape));
+      const bias = tf.tensor3d(randomArray(2 * 12 * 12, 4, 0.5), [2, 12, 12]);
+      const weights = tf.tensor4d(randomArray(size, 5), shape);
+      const f = (qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, bi: tf.Tensor) =>
+        localCrossAttention(qi as tf.Tensor4D, ki as tf.Tensor4D, vi as tf.Tensor4D, g, 2, bi as tf.Tensor3D);
+      const out = f(q!, k!, v!, bias);
+      const grads = tf.grads((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, bi: tf.Tensor) =>
+        tf.sum(tf.mul(f(qi, ki, vi, bi), weights)),
+      )([q!, k!, v!, bias]);
+      const values = await Promise.all([out, ...grads].map((t) => t.data()));
+      tf.dispose([q, k, v, bias, weights, out, ...grads]);
+      return values;
+    };
+    const x = tf.tensor4d(randomArray(size, 6), shape);
+    const kernels = (await tf.profile(() => localCrossAttention(x, x, x, g, 2))).kernels.map((k) => k.name);
+    expect(kernels.includes(WINDOW_ATTENTION_KERNEL)).toBe(testProject() === 'webgpu');
+    x.dispose();
+    const here = await run();
+    const cpu = await runOnBackend('cpu', run);
+    for (const [i, what] of ['output', 'dq', 'dk', 'dv', 'dbias'].entries()) {
+      expect(closeness(here[i]!, cpu[i]!, { atol: 1e-4, rtol: 1e-3 }).mismatches, what).toBe(0);
     }
   });
 

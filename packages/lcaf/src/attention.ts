@@ -3,7 +3,14 @@
  * local (windowed) and global forms, exact GELU and drop-path. The layers in `lcaf.ts` and
  * `global-cross-attention.ts` add the projections, normalisation and residuals.
  */
-import { ConfigError, dropPath, gelu, ShapeError } from '@befunet/common';
+import {
+  ConfigError,
+  dropPath,
+  fusedAttentionRuns,
+  fusedGridWindowAttention,
+  gelu,
+  ShapeError,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   cyclicShift,
@@ -96,11 +103,25 @@ export function localCrossAttention(
   if (relativeBias && !tf.util.arraysEqual(relativeBias.shape, [heads, n, n])) {
     throw new ShapeError(`relativeBias must have shape [${heads},${n},${n}], got [${relativeBias.shape}]`);
   }
+  const maskValues = windowAttentionMask(g);
+  const windows = g.windowsH * g.windowsW;
+  if (fusedAttentionRuns(q.dtype, q.shape[3], heads)) {
+    // WebGPU: shift, windows and attention in one kernel over the grid (and its gradient).
+    return tf.tidy(() => {
+      const mask = maskValues && tf.tensor3d(maskValues, [windows, n, n]);
+      return fusedGridWindowAttention(
+        tf.concat([q, k, v], 3) as tf.Tensor4D,
+        relativeBias ?? null,
+        mask,
+        heads,
+        [g.windowH, g.windowW],
+        [g.shiftH, g.shiftW],
+      );
+    });
+  }
   return tf.tidy(() => {
     const batch = q.shape[0];
-    const windows = g.windowsH * g.windowsW;
     const toWindows = (t: tf.Tensor4D) => windowPartition(cyclicShift(t, g), g);
-    const maskValues = windowAttentionMask(g);
     const adjust = (logits: tf.Tensor4D): tf.Tensor4D => {
       if (relativeBias) logits = tf.add(logits, tf.expandDims(relativeBias, 0));
       if (maskValues) {

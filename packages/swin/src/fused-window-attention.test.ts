@@ -1,14 +1,14 @@
-import { ShapeError } from '@befunet/common';
-import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
-import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
-import { roll } from './cyclic-shift.js';
 import {
   canFuseWindowAttention,
   fusedGridWindowAttention,
   fusedWindowAttention,
+  ShapeError,
   WINDOW_ATTENTION_KERNEL,
-} from './fused-window-attention.js';
+} from '@befunet/common';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
+import { roll } from './cyclic-shift.js';
 import { windowAttentionScores } from './window-attention.js';
 import { windowAttentionMask, windowPartition, windowReverse } from './windows.js';
 
@@ -80,6 +80,38 @@ describe.runIf(testProject() === 'webgpu')('fusedWindowAttention', () => {
       await expectClose(dbias!, dbiasOps!, { atol: 1e-4, rtol: 1e-3 }, 'd bias');
     },
   );
+
+  it('on the grid takes rectangular windows, a shift per axis and no bias (forward and qkv gradient)', async () => {
+    const [b, h, w, wh, ww, sh, sw, heads, d] = [2, 6, 8, 3, 4, 1, 2, 2, 4];
+    const c = heads * d;
+    const n = wh * ww;
+    const qkv = tf.randomNormal([b, h, w, 3 * c], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const mask = tf.mul(
+      tf.cast(tf.greater(tf.randomUniform([(h / wh) * (w / ww), n, n], 0, 1, 'float32', 8), 0.7), 'float32'),
+      -100,
+    ) as tf.Tensor3D;
+    // By TF.js ops: roll each axis, cut rectangular windows, attend with a zero bias, put back.
+    const byOps = (x: tf.Tensor) => {
+      const shifted = roll(roll(x as tf.Tensor4D, -sh, 1), -sw, 2);
+      const cut = tf.reshape(
+        tf.transpose(tf.reshape(shifted, [b, h / wh, wh, w / ww, ww, 3 * c]), [0, 1, 3, 2, 4, 5]),
+        [-1, n, 3 * c],
+      ) as tf.Tensor3D;
+      const attended = composite(cut, tf.zeros([heads, n, n]) as tf.Tensor3D, mask, heads);
+      const grid = tf.reshape(
+        tf.transpose(tf.reshape(attended, [b, h / wh, w / ww, wh, ww, c]), [0, 1, 3, 2, 4, 5]),
+        [b, h, w, c],
+      );
+      return roll(roll(grid as tf.Tensor4D, sh, 1), sw, 2);
+    };
+    const byKernel = (x: tf.Tensor) =>
+      fusedGridWindowAttention(x as tf.Tensor4D, null, mask, heads, [wh, ww], [sh, sw]);
+    await expectClose(byKernel(qkv), byOps(qkv), TOLERANCE.op, 'rectangular windows');
+    const weights = tf.randomNormal([b, h, w, c], 0, 1, 'float32', 9);
+    const gradient = (f: (x: tf.Tensor) => tf.Tensor) =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), weights)))(qkv);
+    await expectClose(gradient(byKernel), gradient(byOps), { atol: 1e-4, rtol: 1e-3 }, 'd qkv');
+  });
 
   it('on the grid names a grid the windows do not tile, a bad shift, bias or mask', () => {
     const qkv = tf.zeros([1, 8, 8, 24]) as tf.Tensor4D;

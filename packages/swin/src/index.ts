@@ -1,10 +1,10 @@
-export { CYCLIC_SHIFT_KERNEL, cyclicShift, roll } from './cyclic-shift.js';
 export {
   canFuseWindowAttention,
   fusedGridWindowAttention,
   fusedWindowAttention,
   WINDOW_ATTENTION_KERNEL,
-} from './fused-window-attention.js';
+} from '@befunet/common';
+export { CYCLIC_SHIFT_KERNEL, cyclicShift, roll } from './cyclic-shift.js';
 export { gelu, Mlp, type MlpArgs } from './mlp.js';
 export { PatchEmbed, type PatchEmbedArgs } from './patch-embed.js';
 export { PatchMerging, type PatchMergingArgs, patchMergeConcat } from './patch-merging.js';

@@ -1,9 +1,8 @@
-import { ConfigError, ShapeError } from '@befunet/common';
+import { ConfigError, ShapeError, WINDOW_ATTENTION_KERNEL } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { closeness, expectClose, expectNoLeak, runOnBackend, TOLERANCE } from '../../testing/src/index.ts';
 import { CYCLIC_SHIFT_KERNEL } from './cyclic-shift.js';
-import { WINDOW_ATTENTION_KERNEL } from './fused-window-attention.js';
 import { dropPath, SwinBlock } from './swin-block.js';
 
 const map = (h: number, w: number, c: number, b = 1) =>

@@ -6,8 +6,12 @@
 import {
   CompositeLayer,
   ConfigError,
+  canFuseWindowAttention,
   DerivedTensorCache,
   formatShape,
+  fusedAttentionRuns,
+  fusedGridWindowAttention,
+  fusedWindowAttention,
   isInferenceCall,
   type LayerArgs,
   Linear,
@@ -16,12 +20,6 @@ import {
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  canFuseWindowAttention,
-  fusedAttentionRuns,
-  fusedGridWindowAttention,
-  fusedWindowAttention,
-} from './fused-window-attention.js';
 import { relativePositionIndex } from './windows.js';
 
 export interface WindowAttentionArgs extends LayerArgs {

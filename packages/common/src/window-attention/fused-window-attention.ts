@@ -15,10 +15,14 @@
  * mask, softmax, transpose). Its gradient with respect to qkv and the bias is three kernels
  * (window-attention-gradient.ts) that recompute the scores instead of keeping them.
  */
-import { formatShape, runFlatProgram, ShapeError, type WebGpuBackend } from '@befunet/common';
+
 import * as tf from '@tensorflow/tfjs-core';
+import { formatShape } from '../checks.js';
+import { ShapeError } from '../errors.js';
+import { runFlatProgram, type WebGpuBackend } from '../webgpu/program.js';
 import { windowAttentionGradient } from './window-attention-gradient.js';
 import {
+  type AttentionAttrs,
   attentionGeometry,
   queryWgsl,
   scoreWgsl,
@@ -26,8 +30,7 @@ import {
   windowThreadWgsl,
 } from './window-attention-wgsl.js';
 
-/** The kernel's attributes: heads, window side, cyclic shift (0 for windows already partitioned). */
-export type AttentionAttrs = { heads: number; window: number; shift: number };
+export type { AttentionAttrs };
 
 /** The name of the fused WebGPU kernel. */
 export const WINDOW_ATTENTION_KERNEL = 'BefunetWindowAttention';
@@ -58,8 +61,8 @@ tf.registerKernel({
   kernelName: WINDOW_ATTENTION_KERNEL,
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
-    const { qkv, bias, mask } = inputs as { qkv: tf.TensorInfo; bias: tf.TensorInfo; mask?: tf.TensorInfo };
-    const geometry = attentionGeometry(qkv, mask, attrs as unknown as AttentionAttrs);
+    const { qkv, bias, mask } = inputs as { qkv: tf.TensorInfo; bias?: tf.TensorInfo; mask?: tf.TensorInfo };
+    const geometry = attentionGeometry(qkv, bias, mask, attrs as unknown as AttentionAttrs);
     const heads = (attrs as unknown as AttentionAttrs).heads;
     return runFlatProgram(
       backend as WebGpuBackend,
@@ -78,8 +81,8 @@ tf.registerKernel({
         functions: TOKEN_POSITION_WGSL,
         body: attentionWgsl(geometry.headWidth / 4),
       },
-      // Without a mask the bias stands in for it (unread).
-      [qkv, bias, mask ?? bias],
+      // An absent bias or mask is bound to a stand-in the kernel does not read.
+      [qkv, bias ?? qkv, mask ?? qkv],
     );
   },
 });
@@ -100,20 +103,33 @@ export function fusedAttentionRuns(dtype: tf.DataType, channels: number, heads: 
 /** The fused attention, differentiable in qkv and bias (window-attention-gradient.ts); the mask is constant. */
 function runAttention(
   qkv: tf.Tensor,
-  bias: tf.Tensor3D,
+  bias: tf.Tensor3D | null,
   mask: tf.Tensor | null,
   attrs: AttentionAttrs,
 ): tf.Tensor {
   const op = tf.customGrad((...args: (tf.Tensor | ((saved: tf.Tensor[]) => void))[]) => {
-    const [q, b] = args as tf.Tensor[];
-    (args[2] as (saved: tf.Tensor[]) => void)([q!, b!]);
-    const inputs: tf.NamedTensorMap = mask ? { qkv: q!, bias: b!, mask } : { qkv: q!, bias: b! };
-    const value = tf.engine().runKernel(WINDOW_ATTENTION_KERNEL, inputs, attrs) as tf.Tensor;
-    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [savedQkv, savedBias]: tf.Tensor[]) =>
-      windowAttentionGradient(savedQkv!, savedBias!, mask, dy as tf.Tensor, attrs);
+    const tensors = args.filter((a): a is tf.Tensor => a instanceof tf.Tensor);
+    const save = args.find((a) => typeof a === 'function') as (saved: tf.Tensor[]) => void;
+    const [q, b] = tensors as [tf.Tensor, tf.Tensor | undefined];
+    // The mask too is saved: the backward pass may run after the caller's scope has freed it.
+    save([q, b ?? q, mask ?? q]);
+    const inputs: tf.NamedTensorMap = { qkv: q, ...(b ? { bias: b } : {}), ...(mask ? { mask } : {}) };
+    const value = tf
+      .engine()
+      .runKernel(WINDOW_ATTENTION_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[], [savedQkv, savedBias, savedMask]: tf.Tensor[]) => {
+      const [dqkv, dbias] = windowAttentionGradient(
+        savedQkv!,
+        b ? savedBias! : null,
+        mask ? savedMask! : null,
+        dy as tf.Tensor,
+        attrs,
+      );
+      return dbias ? [dqkv, dbias] : [dqkv];
+    };
     return { value, gradFunc };
   });
-  return op(qkv, bias);
+  return bias ? op(qkv, bias) : op(qkv);
 }
 
 /**
@@ -128,35 +144,46 @@ export function fusedWindowAttention(
   heads: number,
 ): tf.Tensor3D {
   const window = Math.round(Math.sqrt(qkv.shape[1]));
-  return runAttention(qkv, bias, mask, { heads, window, shift: 0 }) as tf.Tensor3D;
+  const attrs = { heads, windowH: window, windowW: window, shiftH: 0, shiftW: 0 };
+  return runAttention(qkv, bias, mask, attrs) as tf.Tensor3D;
 }
 
 /**
  * Shifted-window attention straight on the grid: qkv [B, H, W, 3C] (the projection of every grid
- * position), windows of side `window` after a cyclic shift by -`shift`, relative position bias
- * [heads, N, N] (N = window^2) and optional mask [nW, N, N] with nW = (H / window)(W / window) in the
- * shifted frame's window order: [B, H, W, C], heads merged, at the queries' own grid positions. The
- * same as shift, partition, {@link fusedWindowAttention}, reverse and shift back; differentiable in
- * qkv and bias. WebGPU only.
+ * position), windows of `window` (side, or [rows, columns]) after a cyclic shift by -`shift` (the
+ * same or per axis: out[i, j] reads [i + shiftH, j + shiftW]), optional relative position bias
+ * [heads, N, N] (N tokens per window) and optional mask [nW, N, N], nW windows per image in the
+ * shifted frame's row-major order: [B, H, W, C], heads merged, at the queries' own grid positions.
+ * The same as shift, partition, {@link fusedWindowAttention}, reverse and shift back;
+ * differentiable in qkv and bias. WebGPU only.
  */
 export function fusedGridWindowAttention(
   qkv: tf.Tensor4D,
-  bias: tf.Tensor3D,
+  bias: tf.Tensor3D | null,
   mask: tf.Tensor3D | null,
   heads: number,
-  window: number,
-  shift: number,
+  window: number | readonly [number, number],
+  shift: number | readonly [number, number],
 ): tf.Tensor4D {
-  const [, h, w] = qkv.shape;
-  const n = window * window;
-  const windows = (h / window) * (w / window);
-  if (h % window !== 0 || w % window !== 0)
-    throw new ShapeError(`grid ${h}x${w} does not divide into ${window}x${window} windows`);
-  if (!Number.isInteger(shift) || shift < 0 || shift >= window)
-    throw new ShapeError(`shift must be an integer in [0, ${window}), got ${shift}`);
-  if (bias.shape[0] !== heads || bias.shape[1] !== n || bias.shape[2] !== n)
+  const [, h, w, c3] = qkv.shape;
+  const [windowH, windowW] = typeof window === 'number' ? [window, window] : window;
+  const [shiftH, shiftW] = typeof shift === 'number' ? [shift, shift] : shift;
+  const n = windowH * windowW;
+  const windows = (h / windowH) * (w / windowW);
+  if (h % windowH !== 0 || w % windowW !== 0)
+    throw new ShapeError(`grid ${h}x${w} does not divide into ${windowH}x${windowW} windows`);
+  for (const [s, side] of [
+    [shiftH, windowH],
+    [shiftW, windowW],
+  ]) {
+    if (!Number.isInteger(s) || s! < 0 || s! >= side!)
+      throw new ShapeError(`shift must be an integer in [0, ${side}), got ${s}`);
+  }
+  if (c3 % (3 * heads * 4) !== 0)
+    throw new ShapeError(`qkv [${qkv.shape}] must hold 3 x ${heads} heads of a width divisible by 4`);
+  if (bias && (bias.shape[0] !== heads || bias.shape[1] !== n || bias.shape[2] !== n))
     throw new ShapeError(`bias must be [${heads}, ${n}, ${n}], got ${formatShape(bias.shape)}`);
   if (mask && (mask.shape[0] !== windows || mask.shape[1] !== n || mask.shape[2] !== n))
     throw new ShapeError(`mask must be [${windows}, ${n}, ${n}], got ${formatShape(mask.shape)}`);
-  return runAttention(qkv, bias, mask, { heads, window, shift }) as tf.Tensor4D;
+  return runAttention(qkv, bias, mask, { heads, windowH, windowW, shiftH, shiftW }) as tf.Tensor4D;
 }

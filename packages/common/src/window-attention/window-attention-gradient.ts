@@ -14,9 +14,11 @@
  *    grid the shift and window partition are undone by the same index arithmetic as the forward.
  * 3. `BefunetWindowAttentionBiasGrad`: a thread per (head, i, j) sums dS over the windows.
  */
-import { runFlatProgram, type WebGpuBackend } from '@befunet/common';
+
 import * as tf from '@tensorflow/tfjs-core';
+import { runFlatProgram, type WebGpuBackend } from '../webgpu/program.js';
 import {
+  type AttentionAttrs,
   attentionGeometry,
   queryWgsl,
   scoreWgsl,
@@ -27,8 +29,6 @@ import {
 export const ATTENTION_SCORES_KERNEL = 'BefunetWindowAttentionScores';
 export const ATTENTION_QKV_GRAD_KERNEL = 'BefunetWindowAttentionQkvGrad';
 export const ATTENTION_BIAS_GRAD_KERNEL = 'BefunetWindowAttentionBiasGrad';
-
-type Attrs = { heads: number; window: number; shift: number };
 
 /** [P_i. | dS_i.] of one (window, head, query i): three passes over the keys. */
 function scoresWgsl(d4: number): string {
@@ -107,8 +107,8 @@ tf.registerKernel({
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { qkv, bias, mask, dy } = inputs as Record<string, tf.TensorInfo>;
-    const g = attentionGeometry(qkv!, mask, attrs as unknown as Attrs);
-    const { heads } = attrs as unknown as Attrs;
+    const g = attentionGeometry(qkv!, bias, mask, attrs as unknown as AttentionAttrs);
+    const { heads } = attrs as unknown as AttentionAttrs;
     return runFlatProgram(
       backend as WebGpuBackend,
       {
@@ -126,8 +126,8 @@ tf.registerKernel({
         functions: TOKEN_POSITION_WGSL,
         body: scoresWgsl(g.headWidth / 4),
       },
-      // Without a mask the bias stands in for it (unread).
-      [qkv!, bias!, mask ?? bias!, dy!],
+      // An absent bias or mask is bound to a stand-in the kernel does not read.
+      [qkv!, bias ?? qkv!, mask ?? qkv!, dy!],
     );
   },
 });
@@ -137,8 +137,8 @@ tf.registerKernel({
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { qkv, scores, dy } = inputs as Record<string, tf.TensorInfo>;
-    const g = attentionGeometry(qkv!, undefined, attrs as unknown as Attrs);
-    const { heads } = attrs as unknown as Attrs;
+    const g = attentionGeometry(qkv!, undefined, undefined, attrs as unknown as AttentionAttrs);
+    const { heads } = attrs as unknown as AttentionAttrs;
     return runFlatProgram(
       backend as WebGpuBackend,
       {
@@ -189,19 +189,25 @@ tf.registerKernel({
 
 /**
  * The gradients of the fused window attention with respect to qkv (its shape) and the relative
- * position bias [heads, N, N], given the upstream gradient `dy` of its output.
+ * position bias [heads, N, N] (null without one), given the upstream gradient `dy` of its output.
  */
 export function windowAttentionGradient(
   qkv: tf.Tensor,
-  bias: tf.Tensor,
+  bias: tf.Tensor | null,
   mask: tf.Tensor | null,
   dy: tf.Tensor,
-  attrs: Attrs,
-): [tf.Tensor, tf.Tensor] {
-  return tf.tidy(() => {
-    const run = (kernel: string, inputs: tf.NamedTensorMap) =>
-      tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
-    const scores = run(ATTENTION_SCORES_KERNEL, mask ? { qkv, bias, mask, dy } : { qkv, bias, dy });
-    return [run(ATTENTION_QKV_GRAD_KERNEL, { qkv, scores, dy }), run(ATTENTION_BIAS_GRAD_KERNEL, { scores })];
+  attrs: AttentionAttrs,
+): [tf.Tensor, tf.Tensor | null] {
+  const run = (kernel: string, inputs: tf.NamedTensorMap) =>
+    tf.engine().runKernel(kernel, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const scores = run(ATTENTION_SCORES_KERNEL, {
+    qkv,
+    dy,
+    ...(bias ? { bias } : {}),
+    ...(mask ? { mask } : {}),
   });
+  const dqkv = run(ATTENTION_QKV_GRAD_KERNEL, { qkv, scores, dy });
+  const dbias = bias ? run(ATTENTION_BIAS_GRAD_KERNEL, { scores }) : null;
+  scores.dispose();
+  return [dqkv, dbias];
 }

@@ -8,8 +8,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 /** Grid position (flat, in rows of the qkv/result arrays) of token `t` of a window at `origin`. */
 export const TOKEN_POSITION_WGSL = `
   fn tokenPosition(image : i32, originRow : i32, originCol : i32, t : i32) -> i32 {
-    let r = (originRow + t / uniforms.window) % uniforms.gridH;
-    let c = (originCol + t % uniforms.window) % uniforms.gridW;
+    let r = (originRow + t / uniforms.windowW) % uniforms.gridH;
+    let c = (originCol + t % uniforms.windowW) % uniforms.gridW;
     return (image * uniforms.gridH + r) * uniforms.gridW + c;
   }`;
 
@@ -23,23 +23,26 @@ export function windowThreadWgsl(d4: number, token: string): string {
     let rest = index / uniforms.tokens;
     let h = rest % uniforms.heads;
     let w = rest / uniforms.heads;
-    let perRow = uniforms.gridW / uniforms.window;
-    let perImage = perRow * (uniforms.gridH / uniforms.window);
+    let perRow = uniforms.gridW / uniforms.windowW;
+    let perImage = perRow * (uniforms.gridH / uniforms.windowH);
     let image = w / perImage;
-    let originRow = ((w % perImage) / perRow) * uniforms.window + uniforms.shift;
-    let originCol = ((w % perImage) % perRow) * uniforms.window + uniforms.shift;
+    let originRow = ((w % perImage) / perRow) * uniforms.windowH + uniforms.shiftH;
+    let originCol = ((w % perImage) % perRow) * uniforms.windowW + uniforms.shiftW;
     let row = 3 * uniforms.channels4;
     let head = h * ${d4};`;
 }
 
 /**
- * `let NAME = ` the score of query `i` (its scaled q in the local array `q`) and key `j`:
- * q_i . k_j + bias[h, i, j] + mask[w mod nW, i, j] (`biasRow`, `maskRow` index row i).
+ * `var NAME = ` the score of query `i` (its scaled q in the local array `q`) and key `j`:
+ * q_i . k_j + bias[h, i, j] (if any) + mask[w mod nW, i, j] (if any; `biasRow`, `maskRow` index row i).
  */
 export function scoreWgsl(d4: number, name: string): string {
   return `
       let key_${name} = tokenPosition(image, originRow, originCol, j) * row + uniforms.channels4 + head;
-      var ${name} = bias[biasRow + j];
+      var ${name} = 0.0;
+      if (uniforms.hasBias > 0) {
+        ${name} += bias[biasRow + j];
+      }
       if (uniforms.maskWindows > 0) {
         ${name} += mask[maskRow + j];
       }
@@ -63,6 +66,15 @@ export function queryWgsl(d4: number): string {
     }`;
 }
 
+/** The kernels' attributes: heads, window sides, cyclic shifts (0 for windows already partitioned). */
+export interface AttentionAttrs {
+  heads: number;
+  windowH: number;
+  windowW: number;
+  shiftH: number;
+  shiftW: number;
+}
+
 export interface AttentionGeometry {
   /** Windows over all images. */
   windows: number;
@@ -76,19 +88,20 @@ export interface AttentionGeometry {
 /** The shapes and uniforms of an attention over qkv [Bw, N, 3C] or [B, H, W, 3C]. */
 export function attentionGeometry(
   qkv: tf.TensorInfo,
+  bias: tf.TensorInfo | undefined,
   mask: tf.TensorInfo | undefined,
-  attrs: { heads: number; window: number; shift: number },
+  attrs: AttentionAttrs,
 ): AttentionGeometry {
-  const { heads, window, shift } = attrs;
+  const { heads, windowH, windowW } = attrs;
   // Windows [Bw, N, 3C] are grids of one window each.
   const [images, gridH, gridW, c3] = (
-    qkv.shape.length === 3 ? [qkv.shape[0], window, window, qkv.shape[2]] : qkv.shape
+    qkv.shape.length === 3 ? [qkv.shape[0], windowH, windowW, qkv.shape[2]] : qkv.shape
   ) as [number, number, number, number];
   const channels = c3 / 3;
   const headWidth = channels / heads;
-  const tokens = window * window;
+  const tokens = windowH * windowW;
   return {
-    windows: images * (gridH / window) * (gridW / window),
+    windows: images * (gridH / windowH) * (gridW / windowW),
     tokens,
     channels,
     headWidth,
@@ -97,11 +110,14 @@ export function attentionGeometry(
       ['heads', heads],
       ['channels4', channels / 4],
       ['maskWindows', mask ? mask.shape[0]! : 0],
+      ['hasBias', bias ? 1 : 0],
       ['scale', headWidth ** -0.5, 'f32'],
       ['gridH', gridH],
       ['gridW', gridW],
-      ['window', window],
-      ['shift', shift],
+      ['windowH', windowH],
+      ['windowW', windowW],
+      ['shiftH', attrs.shiftH],
+      ['shiftW', attrs.shiftW],
     ],
   };
 }
