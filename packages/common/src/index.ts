@@ -55,7 +55,7 @@ export {
   type ZipReadOptions,
 } from './pth/zip.js';
 export { writeZip, type ZipWriteEntry } from './pth/zip-writer.js';
-export { relativePositionIndex } from './relative-position.js';
+export { RelativePositionBias, relativePositionIndex } from './relative-position.js';
 export { RepeatedCallMemo } from './repeated-call-memo.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { readSafetensors, writeSafetensors } from './safetensors.js';

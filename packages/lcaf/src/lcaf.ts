@@ -10,11 +10,12 @@
  * Inputs `[edge, body]`: `[B, H, W, Ce]` and `[B, H, W, C]`, or token sequences `[B, H*W, Ce]` and
  * `[B, H*W, C]` with the grid given. Output: the shape of `body`.
  */
+import { RelativePositionBias } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { localCrossAttention } from './attention.js';
 import { type CrossFusionArgs, CrossFusionBlock } from './cross-fusion-block.js';
-import { cropToGrid, padToWindows, relativePositionIndex, toPair, windowGeometry } from './local-windows.js';
+import { cropToGrid, padToWindows, toPair, windowGeometry } from './local-windows.js';
 
 export interface LcafArgs extends CrossFusionArgs {
   /** Window size `h_l x w_l` in tokens, `n` or `[h, w]`. Defaults to 7 (Swin's). */
@@ -38,7 +39,8 @@ export class Lcaf extends CrossFusionBlock {
   readonly shift: [number, number];
   readonly relativePositionBias: boolean;
   private biasTable: tfl.LayerVariable | null = null;
-  private readonly biasIndex: Int32Array;
+  /** The bias [heads, N, N] from the table as a one-hot product (one kernel each way). */
+  private readonly positionBias: RelativePositionBias;
 
   constructor(args: LcafArgs) {
     super(args);
@@ -46,7 +48,7 @@ export class Lcaf extends CrossFusionBlock {
     this.shift = toPair(args.shift ?? 0, 'Lcaf: shift', true);
     windowGeometry(this.window[0], this.window[1], this.window, this.shift); // validates shift < window
     this.relativePositionBias = args.relativePositionBias ?? false;
-    this.biasIndex = relativePositionIndex(this.window[0], this.window[1]);
+    this.positionBias = new RelativePositionBias(this.window[0], this.window[1]);
   }
 
   protected override buildOwnWeights(): void {
@@ -60,15 +62,17 @@ export class Lcaf extends CrossFusionBlock {
     );
   }
 
+  /** Frees the relative-position selection (rebuilt on the next call). */
+  override disposeDerived(): void {
+    this.positionBias.dispose();
+    super.disposeDerived();
+  }
+
   protected override attend(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
     const [, h, w] = q.shape;
     const g = windowGeometry(h, w, this.window, this.shift);
     let bias: tf.Tensor3D | undefined;
-    if (this.biasTable) {
-      const n = this.window[0] * this.window[1];
-      const rows = tf.gather(this.biasTable.read(), tf.tensor1d(this.biasIndex, 'int32')); // [N*N, heads]
-      bias = tf.reshape(tf.transpose(rows), [this.heads, n, n]);
-    }
+    if (this.biasTable) bias = this.positionBias.apply(this.biasTable.read());
     const out = localCrossAttention(
       padToWindows(q, g),
       padToWindows(k, g),

@@ -15,12 +15,12 @@ import {
   isInferenceCall,
   type LayerArgs,
   Linear,
+  RelativePositionBias,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { relativePositionIndex } from './windows.js';
 
 export interface WindowAttentionArgs extends LayerArgs {
   /** Channels C of the input tokens. */
@@ -83,7 +83,7 @@ export class WindowAttention extends CompositeLayer {
   private readonly qkv: tfl.layers.Layer;
   private readonly proj: tfl.layers.Layer;
   private table!: tfl.LayerVariable;
-  private index: tf.Tensor1D | null = null;
+  private positionBias: RelativePositionBias | null = null;
   private readonly biasCache = new DerivedTensorCache<tf.Tensor3D>();
   private windowSide = 0;
 
@@ -146,14 +146,10 @@ export class WindowAttention extends CompositeLayer {
     this.built = true;
   }
 
-  /** The relative position bias [heads, N, N] gathered from the table. */
+  /** The relative position bias [heads, N, N] from the table (a one-hot product: one kernel each way). */
   relativePositionBias(): tf.Tensor3D {
-    return tf.tidy(() => {
-      const n = this.windowSide * this.windowSide;
-      this.index ??= tf.keep(tf.tensor1d(relativePositionIndex(this.windowSide), 'int32'));
-      const gathered = tf.gather(this.table.read(), this.index); // [N*N, heads]
-      return tf.reshape(tf.transpose(gathered), [this.numHeads, n, n]) as tf.Tensor3D;
-    });
+    this.positionBias ??= new RelativePositionBias(this.windowSide);
+    return this.positionBias.apply(this.table.read());
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: WindowAttentionKwargs = {}): tf.Tensor {
@@ -242,10 +238,10 @@ export class WindowAttention extends CompositeLayer {
     return inputShape as tfl.Shape;
   }
 
-  /** Frees the derived relative index and cached bias (rebuilt on the next call). */
+  /** Frees the derived relative-position selection and cached bias (rebuilt on the next call). */
   override disposeDerived(): void {
-    this.index?.dispose();
-    this.index = null;
+    this.positionBias?.dispose();
+    this.positionBias = null;
     this.biasCache.dispose();
     super.disposeDerived();
   }
