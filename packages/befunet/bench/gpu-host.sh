@@ -7,7 +7,7 @@
 #   .official/BEFUnet  the official PyTorch code (git-ignored; never committed)
 # usage: bash packages/befunet/bench/gpu-host.sh OUT_DIR [SECONDS]   (SECONDS: the time to stay within)
 #        STOCK_BATCH=0 skips the comparison with TF.js's own kernels (default: at batch 2)
-#        SUBMIT_BATCHES=15,64,1000 also times the forward with those WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
+#        SUBMIT_BATCHES=15,64,1000 (the default; 0 skips) times the forward with each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
 set -u
 out=${1:?usage: gpu-host.sh OUT_DIR [SECONDS]}
 budget=${2:-540}
@@ -27,7 +27,7 @@ timeout 100 python3 $reference --out "$out/pytorch-eager.json" 2>"$out/pytorch-e
 echo "== TF.js WebGPU (Dawn, Vulkan)"
 timeout $(($(left) - 20)) bash .gpu/run.sh $( [ -d .gpu/fixtures ] && echo --fixtures .gpu/fixtures ) --out "$out/tfjs.json" --runs 10 --batch 10 \
   $( [ "${STOCK_BATCH:-2}" != 0 ] && echo --stock-batch "${STOCK_BATCH:-2}" ) \
-  $( [ -n "${SUBMIT_BATCHES:-}" ] && echo --submit-batches "$SUBMIT_BATCHES" ) 2>"$out/tfjs.log" | tail -80
+  $( [ "${SUBMIT_BATCHES:-15,64,1000}" != 0 ] && echo --submit-batches "${SUBMIT_BATCHES:-15,64,1000}" ) 2>"$out/tfjs.log" | tail -80
 grep -E "parity|median|first step|done in|submit every" "$out/tfjs.log" | tail -40
 
 if [ "$(left)" -gt 70 ]; then
