@@ -29,6 +29,7 @@ import {
   benchTrainingStep,
   formatBenchTable,
   type ModelBenchResult,
+  time,
 } from '../src/bench/model-bench.js';
 import { registerWebGpuKernels, restoreWebGpuKernel, WEBGPU_KERNELS } from '../src/kernels/webgpu-kernels.js';
 import { createBefunet, tapModel } from '../src/model/befunet.js';
@@ -152,18 +153,9 @@ if (args['submit-batches']) {
   const previous = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
   for (const size of args['submit-batches'].split(',').map(Number)) {
     tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', size);
-    for (let i = 0; i < 3; i++) await forward();
-    const samples: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await forward();
-      samples.push(performance.now() - t0);
-    }
-    samples.sort((a, b) => a - b);
-    bySubmitBatch[size] = { medianMs: samples[samples.length >> 1], minMs: samples[0] };
-    log(
-      `official forward b1, submit every ${size} launches: median ${samples[samples.length >> 1]!.toFixed(2)} ms`,
-    );
+    const timing = await time(forward, runs, 3);
+    bySubmitBatch[size] = timing;
+    log(`official forward b1, submit every ${size} launches: median ${timing.median.toFixed(2)} ms`);
     save();
   }
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', previous);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
+import { expectClose, finiteDifferences, TOLERANCE, testProject } from '../../testing/src/index.ts';
 import { ShapeError } from './errors.js';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LayerNorm, layerNorm } from './layer-norm.js';
 
@@ -58,14 +58,7 @@ describe('layerNorm', () => {
     const w = seeded(3 * c, 7); // loss = sum(w * y), so that every output matters differently
     const loss = (xs: ArrayLike<number>, g: ArrayLike<number>, b: ArrayLike<number>) =>
       reference(xs, c, g, b).reduce((a, v, i) => a + v * w[i]!, 0);
-    const fd = (values: Float64Array, at: (v: Float64Array) => number) =>
-      Array.from(values, (_, i) => {
-        const up = Float64Array.from(values);
-        const down = Float64Array.from(values);
-        up[i]! += 1e-6;
-        down[i]! -= 1e-6;
-        return (at(up) - at(down)) / 2e-6;
-      });
+    const fd = (values: Float64Array, at: (v: Float64Array) => number) => finiteDifferences(values, at, 1e-6);
     const grads = tf.grads((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(layerNorm(xt, g, b), tf.tensor(Float32Array.from(w), shape))),
     )([

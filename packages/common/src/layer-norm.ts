@@ -23,9 +23,17 @@ export const LAYER_NORM_EPSILON = 1e-5;
 /** The name of the fused WebGPU kernel. */
 export const LAYER_NORM_KERNEL = 'BefunetLayerNorm';
 
-function layerNormWgsl(lanes: 1 | 4): string {
-  const total = lanes === 4 ? (v: string) => `dot(${v}, vec4<f32>(1.0))` : (v: string) => v;
-  const zero = lanes === 4 ? 'vec4<f32>(0.0)' : '0.0';
+/** WGSL: `lanes`-wide helpers: the sum of a vector's lanes, and a zero vector. */
+function laneHelpers(lanes: 1 | 4) {
+  return {
+    total: lanes === 4 ? (v: string) => `dot(${v}, vec4<f32>(1.0))` : (v: string) => v,
+    zero: lanes === 4 ? 'vec4<f32>(0.0)' : '0.0',
+  };
+}
+
+/** WGSL: `base` (row `index`'s first lane), its `mean` and `rstd` = 1 / sqrt(var + eps) over x. */
+function rowStatisticsWgsl(lanes: 1 | 4): string {
+  const { total, zero } = laneHelpers(lanes);
   return `
     let base = index * uniforms.blocks;
     var sum = ${zero};
@@ -38,7 +46,11 @@ function layerNormWgsl(lanes: 1 | 4): string {
       let d = x[base + i] - mean;
       squares += d * d;
     }
-    let rstd = inverseSqrt(${total('squares')} / f32(uniforms.channels) + uniforms.epsilon);
+    let rstd = inverseSqrt(${total('squares')} / f32(uniforms.channels) + uniforms.epsilon);`;
+}
+
+function layerNormWgsl(lanes: 1 | 4): string {
+  return `${rowStatisticsWgsl(lanes)}
     for (var i = 0; i < uniforms.blocks; i++) {
       result[base + i] = (x[base + i] - mean) * rstd * gamma[i] + beta[i];
     }`;
@@ -53,21 +65,8 @@ export const LAYER_NORM_GRAD_KERNEL = 'BefunetLayerNormGrad';
  * afterwards for dgamma.
  */
 function layerNormGradWgsl(lanes: 1 | 4, output: 'dx' | 'xhatDy'): string {
-  const total = lanes === 4 ? (v: string) => `dot(${v}, vec4<f32>(1.0))` : (v: string) => v;
-  const zero = lanes === 4 ? 'vec4<f32>(0.0)' : '0.0';
-  const statistics = `
-    let base = index * uniforms.blocks;
-    var sum = ${zero};
-    for (var i = 0; i < uniforms.blocks; i++) {
-      sum += x[base + i];
-    }
-    let mean = ${total('sum')} / f32(uniforms.channels);
-    var squares = ${zero};
-    for (var i = 0; i < uniforms.blocks; i++) {
-      let d = x[base + i] - mean;
-      squares += d * d;
-    }
-    let rstd = inverseSqrt(${total('squares')} / f32(uniforms.channels) + uniforms.epsilon);`;
+  const { total, zero } = laneHelpers(lanes);
+  const statistics = rowStatisticsWgsl(lanes);
   if (output === 'xhatDy') {
     return `${statistics}
     for (var i = 0; i < uniforms.blocks; i++) {

@@ -11,6 +11,15 @@ const map = (h: number, w: number, c: number, b = 1) =>
     [b, h, w, c],
   );
 
+/** Writes N(mean(k), 0.5) values into weight k of a built block, seeded k + seedOffset. */
+function randomizeWeights(block: SwinBlock, mean: (k: number) => number = () => 0, seedOffset = 1): void {
+  for (const [k, w] of block.weights.entries()) {
+    const t = tf.randomNormal(w.shape as number[], mean(k), 0.5, 'float32', k + seedOffset);
+    w.write(t);
+    t.dispose();
+  }
+}
+
 describe('dropPath', () => {
   it('is the identity outside training and drops whole samples, rescaled, in training', async () => {
     const x = tf.ones([2000, 1, 2, 1]);
@@ -107,11 +116,7 @@ describe('SwinBlock', () => {
       });
       const x = map(c.h, c.w, c.dim ?? 4, 2);
       tf.dispose(block.apply(x) as tf.Tensor);
-      for (const [k, w] of block.weights.entries()) {
-        const t = tf.randomNormal(w.shape as number[], k % 4 === 0 ? 1 : 0, 0.5, 'float32', k + 3);
-        w.write(t);
-        t.dispose();
-      }
+      randomizeWeights(block, (k) => (k % 4 === 0 ? 1 : 0), 3);
       const expected = await naiveBlock(block, (await x.data()) as Float32Array, 2, c.h, c.w);
       await expectClose(block.apply(x) as tf.Tensor, expected, { atol: 2e-5, rtol: 1e-4 }, c.what);
       x.dispose();
@@ -143,11 +148,7 @@ describe('SwinBlock', () => {
       const block = new SwinBlock({ dim: 8, numHeads: 2, windowSize: 2, shiftSize: 1, name: 'blk_grad' });
       const x = map(4, 6, 8, 2);
       tf.dispose(block.apply(x) as tf.Tensor);
-      for (const [k, w] of block.weights.entries()) {
-        const t = tf.randomNormal(w.shape as number[], 0, 0.5, 'float32', k + 1);
-        w.write(t);
-        t.dispose();
-      }
+      randomizeWeights(block);
       const weights = tf.randomNormal([2, 4, 6, 8], 0, 1, 'float32', 99);
       const variables = block.trainableWeights.map((w) => w.read() as tf.Variable);
       const { grads } = tf.variableGrads(
@@ -194,11 +195,7 @@ describe('SwinBlock', () => {
       const block = new SwinBlock({ dim: 4, numHeads: 2, windowSize: 2, shiftSize: 1, name: 'blk_cmp' });
       const x = map(4, 6, 4, 2);
       tf.dispose(block.apply(x) as tf.Tensor);
-      for (const [k, w] of block.weights.entries()) {
-        const t = tf.randomNormal(w.shape as number[], 0, 0.5, 'float32', k + 1);
-        w.write(t);
-        t.dispose();
-      }
+      randomizeWeights(block);
       return { block, x };
     };
     const { block, x } = make();

@@ -92,7 +92,8 @@ function gpuBufferBytes(): number | undefined {
   return m.numBytesAllocatedInGPU;
 }
 
-async function time(fn: () => Promise<void>, runs: number, warmup: number): Promise<TimingMs> {
+/** Median, min and max of `runs` timed calls of `fn` after `warmup` untimed ones. */
+export async function time(fn: () => Promise<void>, runs: number, warmup: number): Promise<TimingMs> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -148,6 +148,7 @@ function register(
   kernelName: string,
   make: (
     t: Record<string, tf.TensorInfo>,
+    g: Geometry,
     attrs: { groups: number; epsilon: number; which?: 'gamma' | 'beta' },
   ) => {
     names: string[];
@@ -164,7 +165,8 @@ function register(
     kernelFunc: ({ inputs: tensors, attrs, backend }) => {
       const t = tensors as Record<string, tf.TensorInfo>;
       const a = attrs as unknown as { groups: number; epsilon: number; which?: 'gamma' | 'beta' };
-      const spec = make(t, a);
+      const g = geometry(t.x!, a.groups);
+      const spec = make(t, g, a);
       return runFlatProgram(
         backend as WebGpuBackend,
         {
@@ -173,7 +175,7 @@ function register(
           inputs: inputs(...spec.names),
           outputShape: spec.outputShape,
           threads: spec.threads,
-          uniforms: [...uniforms(geometry(t.x!, a.groups), a.epsilon), ...(spec.extra ?? [])],
+          uniforms: [...uniforms(g, a.epsilon), ...(spec.extra ?? [])],
           functions: spec.functions ?? STATISTICS_WGSL,
           body: spec.body,
         },
@@ -183,8 +185,7 @@ function register(
   });
 }
 
-register(GROUP_NORM_MOMENTS_KERNEL, (t, a) => {
-  const g = geometry(t.x!, a.groups);
+register(GROUP_NORM_MOMENTS_KERNEL, (_, g) => {
   return {
     names: ['x'],
     outputShape: [g.batch, g.groups, 2, g.chunks],
@@ -202,8 +203,7 @@ register(GROUP_NORM_APPLY_KERNEL, (t) => ({
     result[index] = xhat * gamma[c] + beta[c];`,
 }));
 
-register(GROUP_NORM_GRAD_MOMENTS_KERNEL, (t, a) => {
-  const g = geometry(t.x!, a.groups);
+register(GROUP_NORM_GRAD_MOMENTS_KERNEL, (_, g) => {
   return {
     names: ['x', 'moments', 'gamma', 'dy'],
     outputShape: [g.batch, g.groups, 2, g.chunks],
@@ -223,8 +223,7 @@ register(GROUP_NORM_GRAD_INPUT_KERNEL, (t) => ({
     result[index] = rstd * (dy[index] * gamma[c] - meanG - xhat * meanGXhat);`,
 }));
 
-register(GROUP_NORM_GRAD_PARAMS_KERNEL, (t, a) => {
-  const g = geometry(t.x!, a.groups);
+register(GROUP_NORM_GRAD_PARAMS_KERNEL, (_, g, a) => {
   const rows = g.batch * g.pixels;
   const chunks = Math.ceil(rows / CHUNK);
   return {

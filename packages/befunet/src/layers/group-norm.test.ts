@@ -1,4 +1,11 @@
-import { closeness, expectClose, runOnBackend, TOLERANCE, testProject } from '@befunet/testing';
+import {
+  closeness,
+  expectClose,
+  finiteDifferences,
+  runOnBackend,
+  TOLERANCE,
+  testProject,
+} from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
@@ -66,14 +73,7 @@ describe('GroupNorm', () => {
     const w = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 1.3)); // loss = sum(w * y)
     const loss = (xs: Float64Array, g: Float64Array, b: Float64Array) =>
       naiveGroupNorm(Float32Array.from(xs), shape, 2, [...g], [...b]).reduce((a, v, i) => a + v * w[i]!, 0);
-    const fd = (values: Float64Array, at: (v: Float64Array) => number) =>
-      Array.from(values, (_, i) => {
-        const up = Float64Array.from(values);
-        const down = Float64Array.from(values);
-        up[i]! += 1e-3;
-        down[i]! -= 1e-3;
-        return (at(up) - at(down)) / 2e-3;
-      });
+    const fd = (values: Float64Array, at: (v: Float64Array) => number) => finiteDifferences(values, at, 1e-3);
     const grads = tf.grads((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       tf.sum(
         tf.mul(
