@@ -72,6 +72,8 @@ export {
   toTorchLayout,
   type WeightAssignment,
 } from './state-dict.js';
+export { CapturedForward, type CaptureOptions, type TensorFunction } from './webgpu/captured-forward.js';
+export { WebGpuCaptureError } from './webgpu/dispatch-recorder.js';
 export { registerElementwiseKernel } from './webgpu/elementwise.js';
 export {
   type FlatProgramSpec,
@@ -81,6 +83,7 @@ export {
   type WebGpuProgram,
   type WebGpuUniform,
 } from './webgpu/program.js';
+export { ReplayedForward, type ReplayedForwardOptions } from './webgpu/replayed-forward.js';
 export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';
 export {
   type AttentionAttrs,

@@ -77,8 +77,9 @@ async function timed(
   iterations: number,
   once: (i: number) => Promise<void>,
   options: LeakCheckOptions,
+  warmups = 1,
 ): Promise<LeakPhase> {
-  await once(0); // warm-up: optimizer slots, shader compilation
+  for (let i = 0; i < warmups; i++) await once(0); // optimizer slots, shader compilation, replay capture
   const start = memorySnapshot();
   const t0 = performance.now();
   const every = options.every ?? 100;
@@ -124,6 +125,7 @@ export async function runLeakCheck(options: LeakCheckOptions): Promise<LeakCheck
         tf.dispose([images, labels, logits]);
       },
       options,
+      2, // on WebGPU the first call of a shape runs through TF.js, the second captures it for replay
     );
     return { backend: tf.getBackend(), size, batch, phases: [training, prediction] };
   } finally {

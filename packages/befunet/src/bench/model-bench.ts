@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf } from '../model/befunet.js';
 import { Sgd } from '../train/sgd.js';
+import { benchReplayedForward, type EncodeCost } from './replayed-forward-bench.js';
 
 export interface ModelBenchOptions {
   /** Batch size of the throughput and training measurements. Defaults to 10. */
@@ -20,6 +21,8 @@ export interface ModelBenchOptions {
   train?: boolean;
   /** Number of kernels listed in the breakdown (0: none). Defaults to 12. */
   topKernels?: number;
+  /** On WebGPU, also time the forward passes replayed from a capture (ReplayedPredictor). Defaults to true. */
+  replay?: boolean;
   /** Called with a line of progress. */
   log?: (line: string) => void;
 }
@@ -36,6 +39,17 @@ export interface ModelBenchResult {
   imageSize: number;
   forwardBatch1: TimingMs;
   forwardBatch: { batch: number; timing: TimingMs; imagesPerSecond: number };
+  /**
+   * The same forward passes replayed from a capture (WebGPU only): the same kernels without
+   * TF.js's CPU work per launch; `encodeMs` is the CPU time to issue one batch-1 pass either way.
+   */
+  replayed?: {
+    forwardBatch1: TimingMs;
+    forwardBatch: { batch: number; timing: TimingMs; imagesPerSecond: number };
+    dispatches: number;
+    encodeMs: EncodeCost;
+    heldBytes: number;
+  };
   trainStep?: { batch: number; timing: TimingMs };
   /** Largest number of bytes held by tensors during one forward pass at batch 1 / one training step. */
   peakBytes: { forwardBatch1: number; trainStep?: number };
@@ -201,10 +215,14 @@ export async function benchModel(
   };
 
   const x1 = input(1);
+  const xb = input(batch);
+  const replayed =
+    (options.replay ?? true) && tf.getBackend() === 'webgpu'
+      ? await benchReplayedForward(model, x1, xb, { runs, warmup, log })
+      : undefined;
   log(`forward, batch 1 (${warmup} warm-up + ${runs} runs)`);
   const forwardBatch1 = await time(forward(x1), runs, warmup);
   log(`forward, batch 1: median ${forwardBatch1.median.toFixed(2)} ms (min ${forwardBatch1.min.toFixed(2)})`);
-  const xb = input(batch);
   log(`forward, batch ${batch}`);
   const forwardBatch = await time(forward(xb), runs, warmup);
   log(
@@ -224,6 +242,7 @@ export async function benchModel(
     imageSize,
     forwardBatch1,
     forwardBatch: { batch, timing: forwardBatch, imagesPerSecond: (1000 * batch) / forwardBatch.median },
+    ...(replayed ? { replayed } : {}),
     peakBytes: { forwardBatch1: profile.peakBytes },
     kernels: kernelTimes(profile, top),
     kernelCounts: { forwardBatch1: countLaunches(profile) },
@@ -255,6 +274,10 @@ export function formatBenchTable(results: { label: string; result: ModelBenchRes
     ['backend', ...results.map((r) => r.result.backend)],
     ['parameters', ...results.map((r) => r.result.parameters.toLocaleString('en-US'))],
     ['forward, batch 1', ...results.map((r) => ms(r.result.forwardBatch1))],
+    [
+      'forward, batch 1, replayed',
+      ...results.map((r) => (r.result.replayed ? ms(r.result.replayed.forwardBatch1) : '-')),
+    ],
     ...results
       .slice(0, 1)
       .map((r): [string, ...string[]] => [
@@ -264,6 +287,24 @@ export function formatBenchTable(results: { label: string; result: ModelBenchRes
             `${ms(q.result.forwardBatch.timing)} (${q.result.forwardBatch.imagesPerSecond.toFixed(1)} img/s)`,
         ),
       ]),
+    ...results
+      .slice(0, 1)
+      .map((r): [string, ...string[]] => [
+        `forward, batch ${r.result.forwardBatch.batch}, replayed`,
+        ...results.map((q) =>
+          q.result.replayed
+            ? `${ms(q.result.replayed.forwardBatch.timing)} (${q.result.replayed.forwardBatch.imagesPerSecond.toFixed(1)} img/s)`
+            : '-',
+        ),
+      ]),
+    [
+      'CPU to issue forward b1, TF.js / replay',
+      ...results.map((r) =>
+        r.result.replayed
+          ? `${r.result.replayed.encodeMs.tfjs.toFixed(1)} / ${r.result.replayed.encodeMs.replay.toFixed(2)} ms`
+          : '-',
+      ),
+    ],
     ['training step', ...results.map((r) => (r.result.trainStep ? ms(r.result.trainStep.timing) : '-'))],
     ['peak tensors, forward b1', ...results.map((r) => mb(r.result.peakBytes.forwardBatch1))],
     ['peak tensors, train step', ...results.map((r) => mb(r.result.peakBytes.trainStep))],

@@ -17,6 +17,7 @@ export { type ImagePrediction, type PredictOptions, predictImage } from './predi
 export { predictProbabilities } from './predict-probabilities.js';
 export { predictVolume, type VolumeOptions, type VolumePrediction } from './predict-volume.js';
 export { logitsToProbabilities, predictedClassCount } from './probabilities.js';
+export { ReplayedPredictor, releaseReplay, replayedPredictor } from './replayed-predictor.js';
 export { resizedPrediction } from './resized-prediction.js';
 export { slidingWindow } from './sliding-window.js';
 export { tileStarts } from './tile-grid.js';

@@ -20,6 +20,11 @@ export interface InferenceOptions {
    * (softmax after blending, as nnU-Net v2 does).
    */
   blend?: 'probabilities' | 'logits';
+  /**
+   * On WebGPU, replay the forward pass from a capture once a tile batch shape has been seen (the
+   * same values, without TF.js's CPU cost per kernel launch; see `replayedPredictor`). Default true.
+   */
+  replay?: boolean;
 }
 
 export type ResolvedInferenceOptions = Required<InferenceOptions>;
@@ -31,6 +36,7 @@ export function resolveInferenceOptions(options: InferenceOptions = {}): Resolve
     overlap: options.overlap ?? 0.5,
     batchSize: options.batchSize ?? 4,
     blend: options.blend ?? 'probabilities',
+    replay: options.replay ?? true,
   };
   if (resolved.mode !== 'sliding-window' && resolved.mode !== 'resize') {
     throw new ConfigError(`mode must be 'sliding-window' or 'resize', got '${resolved.mode}'`);

@@ -28,7 +28,7 @@ export async function resizedPrediction(
   images: tf.Tensor,
   options: InferenceOptions = {},
 ): Promise<tf.Tensor> {
-  const { batchSize } = resolveInferenceOptions(options);
+  const { batchSize, replay } = resolveInferenceOptions(options);
   const s = befunetConfigOf(model).imageSize;
   const x = await checkImageTensor(images);
   const [n, h, w] = x.shape;
@@ -39,7 +39,7 @@ export async function resizedPrediction(
       const small = tf.tidy(() =>
         tf.image.resizeBilinear(tf.slice(x, [b, 0, 0, 0], [count, -1, -1, -1]), [s, s], false, true),
       );
-      const logits = await segment(model, small).finally(() => small.dispose());
+      const logits = await segment(model, small, { replay }).finally(() => small.dispose());
       parts.push(tf.tidy(() => tf.image.resizeBilinear(logitsToProbabilities(logits), [h, w], false, true)));
       logits.dispose();
     }

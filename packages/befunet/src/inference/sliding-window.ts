@@ -41,7 +41,7 @@ export async function slidingWindow(
   images: tf.Tensor,
   options: InferenceOptions = {},
 ): Promise<tf.Tensor> {
-  const { overlap, batchSize, blend } = resolveInferenceOptions(options);
+  const { overlap, batchSize, blend, replay } = resolveInferenceOptions(options);
   const s = befunetConfigOf(model).imageSize;
   const x = await checkImageTensor(images);
   const [n, h, w, c] = x.shape;
@@ -68,7 +68,7 @@ export async function slidingWindow(
       const crops = tf.tidy(() =>
         tf.concat(batch.map((t) => tf.slice(padded, [t.image, t.y, t.x, 0], [1, s, s, c]))),
       );
-      const logits = await segment(model, crops).finally(() => crops.dispose());
+      const logits = await segment(model, crops, { replay }).finally(() => crops.dispose());
       const values = blend === 'logits' ? logits : logitsToProbabilities(logits);
       const data = (await values.data()) as Float32Array;
       tf.dispose([logits, values]);

@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Augmentation, batchesPerEpoch, trainingBatch } from '../data/batches.js';
 import type { SegmentationDataset } from '../data/dataset.js';
+import { releaseReplay } from '../inference/replayed-predictor.js';
 import { befunetConfigOf } from '../model/befunet.js';
 import { prepareImages } from '../model/input.js';
 import { Progress, type ProgressOptions } from '../util/progress.js';
@@ -242,7 +243,9 @@ export async function train(
 
   const validate = async () => {
     if (!options.validation) return;
-    const metrics = await evaluate(model, options.validation.dataset, options.validation.evaluate);
+    const metrics = await evaluate(model, options.validation.dataset, options.validation.evaluate).finally(
+      () => releaseReplay(model), // the next steps change the weights: free the capture's GPU memory now
+    );
     const improved = !best || metrics.mean.dice > best.value;
     if (improved) best = { metric: 'meanDice', value: metrics.mean.dice, step };
     result.validations.push({ step, metrics, improved });

@@ -18,6 +18,11 @@ export const benchCommand: Command = {
     },
     runs: { type: 'string', default: '10', description: 'timed runs per measurement' },
     'no-train': { type: 'boolean', default: false, description: 'skip the training step' },
+    'no-replay': {
+      type: 'boolean',
+      default: false,
+      description: 'on WebGPU, skip the forward passes replayed from a capture',
+    },
     json: { type: 'boolean', default: false, description: 'print JSON instead of a table' },
   },
   async run(o) {
@@ -28,6 +33,7 @@ export const benchCommand: Command = {
       batch: intOption(o, 'batch', 1, 1024),
       runs: intOption(o, 'runs', 1, 10_000),
       train: !o['no-train'],
+      replay: !o['no-replay'],
       log: (line) => console.error(line),
     });
     model.dispose();

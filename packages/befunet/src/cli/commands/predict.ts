@@ -42,6 +42,7 @@ function inferenceOptions(o: OptionValues): InferenceOptions & { threshold?: num
   return {
     mode,
     overlap: numberOption(o, 'overlap', 0, 0.99),
+    replay: !o['no-replay'],
     ...(o.threshold !== undefined && { threshold: numberOption(o, 'threshold', 0, 1) }),
   };
 }
@@ -97,6 +98,11 @@ export const predictCommand: Command = {
     out: { type: 'string', default: 'runs/predict', description: 'output folder' },
     mode: { type: 'string', default: 'sliding-window', description: 'sliding-window or resize' },
     overlap: { type: 'string', default: '0.5', description: 'sliding-window tile overlap in [0, 1)' },
+    'no-replay': {
+      type: 'boolean',
+      default: false,
+      description: 'on WebGPU, run every forward pass through TF.js (default: replay a captured one)',
+    },
     threshold: {
       type: 'string',
       description: 'foreground probability threshold of 2-class models (default 0.5)',

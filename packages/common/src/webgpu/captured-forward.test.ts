@@ -1,0 +1,203 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testProject } from '../../../testing/src/index.ts';
+import { ShapeError } from '../errors.js';
+import { gelu } from '../gelu.js';
+import { layerNorm } from '../layer-norm.js';
+import { CapturedForward } from './captured-forward.js';
+import { WebGpuCaptureError } from './dispatch-recorder.js';
+import { ReplayedForward } from './replayed-forward.js';
+
+const onWebGpu = testProject() === 'webgpu';
+
+/**
+ * A small network: conv, LayerNorm and GELU (our kernels), a matmul with a weight, a constant made
+ * from CPU values (an upload the capture must keep), two outputs. Intermediates are freed inside
+ * `tidy`, so TF.js's buffer pool reuses them within one call, as in a real model.
+ */
+function makeNetwork() {
+  const filter = tf.variable(tf.randomNormal([3, 3, 4, 8], 0, 0.3, 'float32', 1));
+  const gamma = tf.variable(tf.randomUniform([8], 0.5, 1.5, 'float32', 2));
+  const beta = tf.variable(tf.randomNormal([8], 0, 0.1, 'float32', 3));
+  const projection = tf.variable(tf.randomNormal([8, 5], 0, 0.3, 'float32', 4));
+  const fn = ([x]: tf.Tensor[]) =>
+    tf.tidy(() => {
+      let h: tf.Tensor = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same');
+      h = tf.add(h, tf.tensor1d([0.1, -0.2, 0.3, 0, 0.5, -0.6, 0.7, 0.05]));
+      h = gelu(layerNorm(h, gamma, beta));
+      const logits = tf.matMul(tf.reshape(h, [-1, 8]), projection);
+      return [tf.reshape(logits, [...x!.shape.slice(0, 3), 5]), tf.mean(h, [1, 2])];
+    });
+  return { fn, weights: [filter, gamma, beta, projection] };
+}
+
+const input = (seed: number) => tf.randomUniform([2, 6, 6, 4], -1, 1, 'float32', seed);
+
+async function expectSameValues(actual: tf.Tensor[], expected: tf.Tensor[]) {
+  expect(actual.map((t) => t.shape)).toEqual(expected.map((t) => t.shape));
+  for (let i = 0; i < actual.length; i++) {
+    // The replay runs the very kernels of the TF.js call: equal to the last bit.
+    expect(Array.from(await actual[i]!.data())).toEqual(Array.from(await expected[i]!.data()));
+  }
+}
+
+describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
+  afterEach(() => {
+    tf.disposeVariables();
+  });
+
+  it('replays a function on new inputs with the results of running it through TF.js', async () => {
+    expect(tf.getBackend()).toBe('webgpu');
+    const { fn } = makeNetwork();
+    tf.dispose(fn([input(10)])); // settle: compile shaders
+    const first = input(11);
+    const { capture, outputs } = CapturedForward.capture(fn, [first]);
+    await expectSameValues(outputs, fn([first]) as tf.Tensor[]);
+    expect(capture.dispatchCount).toBeGreaterThanOrEqual(5);
+
+    // Several replays queued before any read: each keeps its own results.
+    const inputs = [input(12), input(13), input(14)];
+    const replays = inputs.map((x) => capture.replay([x]));
+    for (let i = 0; i < inputs.length; i++) {
+      await expectSameValues(replays[i]!, fn([inputs[i]!]) as tf.Tensor[]);
+    }
+    capture.dispose();
+  });
+
+  it('keeps uniforms and uploaded constants while TF.js reuses its pool for other work', async () => {
+    const { fn } = makeNetwork();
+    tf.dispose(fn([input(20)]));
+    const { capture, outputs } = CapturedForward.capture(fn, [input(21)]);
+    tf.dispose(outputs);
+    // Other work of the same sizes between capture and replay (buffers and uniforms from the pool).
+    const bystanders = tf.tidy(() => [tf.mul(input(22), 3), tf.add(tf.ones([8, 5]), 1), tf.neg(input(23))]);
+    const bystanderValues = await Promise.all(bystanders.map((t) => t.data()));
+    const x = input(24);
+    await expectSameValues(capture.replay([x]), fn([x]) as tf.Tensor[]);
+    for (let i = 0; i < bystanders.length; i++) {
+      expect(Array.from(await bystanders[i]!.data())).toEqual(Array.from(bystanderValues[i]!));
+    }
+    capture.dispose();
+  });
+
+  it('holds GPU buffers, not tensors, frees them, and replays allocate only their outputs', async () => {
+    const { fn } = makeNetwork();
+    tf.dispose(fn([input(30)]));
+    const x = input(31);
+    const probe = tf.mul(x, 1);
+    await probe.data(); // submits queued work: buffers disposed meanwhile go back to the pool
+    probe.dispose();
+    const tensors = tf.memory().numTensors;
+    const gpuBytes = () => (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU;
+    const bytes = gpuBytes();
+    const { capture, outputs } = CapturedForward.capture(fn, [x]);
+    tf.dispose(outputs);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(gpuBytes()).toBe(bytes + capture.heldBytes);
+    for (let i = 0; i < 3; i++) tf.dispose(capture.replay([x]));
+    expect(tf.memory().numTensors).toBe(tensors);
+    capture.dispose();
+    expect(gpuBytes()).toBe(bytes);
+    x.dispose();
+  });
+
+  it('turns stale when a weight it reads is reassigned, and refuses to replay', async () => {
+    const { fn, weights } = makeNetwork();
+    tf.dispose(fn([input(40)]));
+    const { capture } = CapturedForward.capture(fn, [input(41)]);
+    expect(capture.isStale()).toBe(false);
+    weights[3]!.assign(tf.randomNormal([8, 5], 0, 0.3, 'float32', 5));
+    expect(capture.isStale()).toBe(true);
+    expect(() => capture.replay([input(42)])).toThrow(WebGpuCaptureError);
+    capture.dispose();
+  });
+
+  it('names a shape or dtype that differs from the capture', () => {
+    const { fn } = makeNetwork();
+    tf.dispose(fn([input(50)]));
+    const { capture } = CapturedForward.capture(fn, [input(51)]);
+    expect(() => capture.replay([tf.zeros([1, 6, 6, 4])])).toThrow(
+      /\[1, 6, 6, 4\] float32 differ from the captured \[2, 6, 6, 4\] float32/,
+    );
+    expect(() => capture.replay([tf.zeros([2, 6, 6, 4], 'int32')])).toThrow(ShapeError);
+    capture.dispose();
+  });
+
+  it('refuses functions whose work a replay cannot repeat', () => {
+    const kept: tf.Tensor[] = [];
+    const leaky = ([x]: tf.Tensor[]) => {
+      const y = tf.mul(x!, 2);
+      kept.push(tf.add(y, 1)); // a computed tensor outliving the call: replays would overwrite it
+      return y;
+    };
+    expect(() => CapturedForward.capture(leaky, [input(60)])).toThrow(/left a tensor it computed alive/);
+    const identity = ([x]: tf.Tensor[]) => x!;
+    expect(() => CapturedForward.capture(identity, [input(61)])).toThrow(/not computed by it/);
+    const asynchronous = (([x]: tf.Tensor[]) => Promise.resolve(x)) as unknown as (
+      x: tf.Tensor[],
+    ) => tf.Tensor;
+    expect(() => CapturedForward.capture(asynchronous, [input(62)])).toThrow(/synchronous/);
+    tf.dispose(kept);
+  });
+});
+
+describe.runIf(onWebGpu)('ReplayedForward on WebGPU', () => {
+  it('runs through TF.js, captures, replays, and starts over when the weights change', async () => {
+    const { fn, weights } = makeNetwork();
+    const replayed = new ReplayedForward(fn);
+    const check = async (seed: number) => {
+      const x = input(seed);
+      const out = replayed.run(x) as tf.Tensor[];
+      await expectSameValues(out, fn([x]) as tf.Tensor[]);
+      tf.dispose([x, ...out]);
+    };
+    await check(70);
+    await check(71);
+    await check(72);
+    await check(73);
+    expect(replayed.counts).toEqual({ direct: 1, captures: 1, replays: 2 });
+    weights[0]!.assign(tf.randomNormal([3, 3, 4, 8], 0, 0.3, 'float32', 6));
+    await check(74);
+    await check(75);
+    await check(76);
+    expect(replayed.counts).toEqual({ direct: 2, captures: 2, replays: 3 });
+    replayed.dispose();
+    tf.disposeVariables();
+  });
+});
+
+describe.runIf(onWebGpu)('ReplayedForward with several input shapes', () => {
+  it('keeps a capture per shape up to maxCaptures, evicting the least recently used', async () => {
+    const { fn } = makeNetwork();
+    const replayed = new ReplayedForward(fn, { maxCaptures: 2 });
+    const check = async (batch: number, seed: number) => {
+      const x = tf.randomUniform([batch, 6, 6, 4], -1, 1, 'float32', seed);
+      const out = replayed.run(x) as tf.Tensor[];
+      await expectSameValues(out, fn([x]) as tf.Tensor[]);
+      tf.dispose([x, ...out]);
+    };
+    // Sliding-window inference: full tile batches alternating with a smaller last one.
+    for (const [i, batch] of [2, 1, 2, 1, 2, 1].entries()) await check(batch, 90 + i);
+    expect(replayed.counts).toEqual({ direct: 2, captures: 2, replays: 2 });
+    await check(3, 96);
+    await check(3, 97); // a third shape: the batch-2 capture (least recently used) goes
+    await check(1, 98);
+    await check(2, 99);
+    expect(replayed.counts).toEqual({ direct: 3, captures: 4, replays: 3 });
+    replayed.dispose();
+    tf.disposeVariables();
+  });
+});
+
+describe.runIf(!onWebGpu)('capture off WebGPU', () => {
+  it('ReplayedForward runs the function directly; CapturedForward explains why it cannot capture', async () => {
+    const { fn } = makeNetwork();
+    const replayed = new ReplayedForward(fn);
+    for (let i = 0; i < 3; i++) tf.dispose(replayed.run(input(80 + i)));
+    expect(replayed.counts).toEqual({ direct: 3, captures: 0, replays: 0 });
+    expect(() => CapturedForward.capture(fn, [input(83)])).toThrow(
+      /needs the webgpu backend \(active: cpu\)/,
+    );
+    tf.disposeVariables();
+  });
+});

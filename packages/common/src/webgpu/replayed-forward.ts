@@ -1,0 +1,101 @@
+/**
+ * A tensor function that runs through TF.js the first time it sees an input shape, is captured the
+ * second time, and replays the capture after that (captured-forward.ts), on the WebGPU backend; on
+ * other backends it always runs through TF.js.
+ *
+ * The first call with a shape is what builds lazily derived tensors (converted PDC kernels, gathered
+ * relative position biases) and compiles the shaders, so that the capture sees a settled model. When
+ * the weights change (a training step, loading a checkpoint) the capture turns stale; the next call
+ * runs through TF.js again and the one after recaptures.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { CapturedForward, type TensorFunction } from './captured-forward.js';
+
+export interface ReplayedForwardOptions {
+  /**
+   * Input signatures kept captured at once (sliding-window inference alternates a full batch of
+   * tiles and a last, smaller one). Default 2.
+   */
+  maxCaptures?: number;
+  /** The variables the function depends on (see CaptureOptions); default every variable. */
+  variables?: () => tf.Variable[];
+}
+
+export class ReplayedForward {
+  /** Captures by input signature, least recently used first. */
+  private readonly captures = new Map<string, CapturedForward>();
+  private readonly warmedUp = new Set<string>();
+  /** Calls answered by TF.js, by a new capture, and by a replay. */
+  readonly counts = { direct: 0, captures: 0, replays: 0 };
+
+  private readonly maxCaptures: number;
+
+  constructor(
+    private readonly fn: TensorFunction,
+    private readonly options: ReplayedForwardOptions = {},
+  ) {
+    this.maxCaptures = options.maxCaptures ?? 2;
+  }
+
+  /** `fn(inputs)`, replayed when possible (see the file comment). */
+  run(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (!canCapture()) return this.direct(list);
+    if ([...this.captures.values()].some((c) => c.isStale())) {
+      this.dispose(); // weights changed: derived tensors must be rebuilt by a TF.js call first
+    }
+    const signature = list.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(' ');
+    const known = this.captures.get(signature);
+    if (known) {
+      this.captures.delete(signature); // most recently used last
+      this.captures.set(signature, known);
+      this.counts.replays++;
+      return known.shapeResult(known.replay(list));
+    }
+    if (!this.warmedUp.has(signature)) {
+      this.warmedUp.add(signature);
+      return this.direct(list);
+    }
+    if (this.captures.size >= this.maxCaptures) {
+      const [oldest, capture] = this.captures.entries().next().value!;
+      capture.dispose();
+      this.captures.delete(oldest);
+    }
+    const { capture, outputs } = CapturedForward.capture(this.fn, list, {
+      variables: this.options.variables?.(),
+    });
+    this.captures.set(signature, capture);
+    this.counts.captures++;
+    return capture.shapeResult(outputs);
+  }
+
+  /** Dispatches per call of the most recent capture, or undefined before the first. */
+  get dispatchCount(): number | undefined {
+    return [...this.captures.values()].at(-1)?.dispatchCount;
+  }
+
+  /** Bytes of GPU buffers the captures hold. */
+  get heldBytes(): number {
+    return [...this.captures.values()].reduce((sum, c) => sum + c.heldBytes, 0);
+  }
+
+  /** Frees the captures' GPU buffers; later calls start over (through TF.js, then capture). */
+  dispose(): void {
+    for (const capture of this.captures.values()) capture.dispose();
+    this.captures.clear();
+    this.warmedUp.clear();
+  }
+
+  private direct(inputs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    this.counts.direct++;
+    return this.fn(inputs);
+  }
+}
+
+/** On the WebGPU backend, and not while tf.profile/tf.time measure kernels one by one. */
+function canCapture(): boolean {
+  return (
+    tf.getBackend() === 'webgpu' &&
+    (tf.backend() as unknown as { activeTimers?: unknown }).activeTimers == null
+  );
+}
