@@ -8,6 +8,8 @@
 # usage: bash packages/befunet/bench/gpu-host.sh OUT_DIR [SECONDS]   (SECONDS: the time to stay within)
 #        STOCK_BATCH=0 skips the comparison with TF.js's own kernels (default: at batch 2)
 #        SUBMIT_BATCHES=15,64,1000 (the default; 0 skips) times the forward with each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
+# The TF.js table has the replayed forward passes and training step (captured once, replayed) beside
+# the TF.js ones, and the CPU time to issue each either way.
 set -u
 out=${1:?usage: gpu-host.sh OUT_DIR [SECONDS]}
 budget=${2:-540}
@@ -28,7 +30,7 @@ echo "== TF.js WebGPU (Dawn, Vulkan)"
 timeout $(($(left) - 20)) bash .gpu/run.sh $( [ -d .gpu/fixtures ] && echo --fixtures .gpu/fixtures ) --out "$out/tfjs.json" --runs 10 --batch 10 \
   $( [ "${STOCK_BATCH:-2}" != 0 ] && echo --stock-batch "${STOCK_BATCH:-2}" ) \
   $( [ "${SUBMIT_BATCHES:-15,64,1000}" != 0 ] && echo --submit-batches "${SUBMIT_BATCHES:-15,64,1000}" ) 2>"$out/tfjs.log" | tail -80
-grep -E "parity|median|first step|done in|submit every" "$out/tfjs.log" | tail -40
+grep -E "parity|median|first step|done in|submit every|CPU to issue" "$out/tfjs.log" | tail -48
 
 if [ "$(left)" -gt 70 ]; then
   echo "== PyTorch eager, cudnn.benchmark ($(left) s left)"

@@ -169,6 +169,7 @@ export {
   resolveOptimizerConfig,
   type TrainOptimizer,
 } from './train/optimizer.js';
+export { ReplayedTrainingStep, type TrainingLossFunction } from './train/replayed-training-step.js';
 export { classCounts, RunningDice } from './train/running-dice.js';
 export {
   type LrSchedule,

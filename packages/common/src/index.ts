@@ -11,6 +11,7 @@ export {
 export { CompositeLayer, type LayerArgs, relativeWeightName, withDefaultName } from './composite-layer.js';
 export { DerivedTensorCache, isInferenceCall } from './derived-tensor.js';
 export { dropPath } from './drop-path.js';
+export { dropout } from './dropout.js';
 export {
   BefunetError,
   ConfigError,
@@ -72,7 +73,7 @@ export {
   toTorchLayout,
   type WeightAssignment,
 } from './state-dict.js';
-export { CapturedForward, type CaptureOptions, type TensorFunction } from './webgpu/captured-forward.js';
+export { CapturedCall, type CaptureOptions, type TensorFunction } from './webgpu/captured-call.js';
 export { WebGpuCaptureError } from './webgpu/dispatch-recorder.js';
 export { registerElementwiseKernel } from './webgpu/elementwise.js';
 export {
@@ -83,6 +84,7 @@ export {
   type WebGpuProgram,
   type WebGpuUniform,
 } from './webgpu/program.js';
+export { redrawOnReplay } from './webgpu/replay-redraws.js';
 export { ReplayedForward, type ReplayedForwardOptions } from './webgpu/replayed-forward.js';
 export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';
 export {

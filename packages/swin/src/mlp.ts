@@ -5,6 +5,7 @@
 import {
   CompositeLayer,
   ConfigError,
+  dropout,
   formatShape,
   gelu,
   type LayerArgs,
@@ -75,9 +76,9 @@ export class Mlp extends CompositeLayer {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       const training = (kwargs.training ?? false) && this.drop > 0;
       let h = gelu(this.fc1.apply(x) as tf.Tensor);
-      if (training) h = tf.dropout(h, this.drop);
+      if (training) h = dropout(h, this.drop);
       let y = this.fc2.apply(h) as tf.Tensor;
-      if (training) y = tf.dropout(y, this.drop);
+      if (training) y = dropout(y, this.drop);
       return y;
     });
   }

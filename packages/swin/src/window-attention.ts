@@ -8,6 +8,7 @@ import {
   ConfigError,
   canFuseWindowAttention,
   DerivedTensorCache,
+  dropout,
   formatShape,
   fusedAttentionRuns,
   fusedGridWindowAttention,
@@ -63,7 +64,7 @@ export function windowAttentionScores(
       attn = tf.reshape(attn, [bw, heads, n, n]);
     }
     attn = tf.softmax(attn, -1);
-    if (attnDrop > 0) attn = tf.dropout(attn, attnDrop);
+    if (attnDrop > 0) attn = dropout(attn, attnDrop);
     return tf.matMul(attn, v) as tf.Tensor4D;
   });
 }
@@ -186,7 +187,7 @@ export class WindowAttention extends CompositeLayer {
         merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [bw, n, c]);
       }
       let y = this.proj.apply(merged) as tf.Tensor;
-      if (training && this.projDrop > 0) y = tf.dropout(y, this.projDrop);
+      if (training && this.projDrop > 0) y = dropout(y, this.projDrop);
       return y;
     });
   }
@@ -229,7 +230,7 @@ export class WindowAttention extends CompositeLayer {
         : this.relativePositionBias();
       const merged = fusedGridWindowAttention(projected, bias, mask, this.numHeads, this.windowSide, shift);
       let y = this.proj.apply(merged) as tf.Tensor4D;
-      if (kwargs.training && this.projDrop > 0) y = tf.dropout(y, this.projDrop) as tf.Tensor4D;
+      if (kwargs.training && this.projDrop > 0) y = dropout(y, this.projDrop) as tf.Tensor4D;
       return y;
     });
   }

@@ -8,7 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf } from '../model/befunet.js';
 import { Sgd } from '../train/sgd.js';
+import { logitsOf, type TimingMs, time } from './timing.js';
+
+export { type TimingMs, time } from './timing.js';
+
 import { benchReplayedForward, type EncodeCost } from './replayed-forward-bench.js';
+import { benchReplayedTrainingStep, type ReplayedTrainingStepResult } from './replayed-training-bench.js';
 
 export interface ModelBenchOptions {
   /** Batch size of the throughput and training measurements. Defaults to 10. */
@@ -25,12 +30,6 @@ export interface ModelBenchOptions {
   replay?: boolean;
   /** Called with a line of progress. */
   log?: (line: string) => void;
-}
-
-export interface TimingMs {
-  median: number;
-  min: number;
-  max: number;
 }
 
 export interface ModelBenchResult {
@@ -50,7 +49,7 @@ export interface ModelBenchResult {
     encodeMs: EncodeCost;
     heldBytes: number;
   };
-  trainStep?: { batch: number; timing: TimingMs };
+  trainStep?: { batch: number; timing: TimingMs; replayed?: ReplayedTrainingStepResult };
   /** Largest number of bytes held by tensors during one forward pass at batch 1 / one training step. */
   peakBytes: { forwardBatch1: number; trainStep?: number };
   /** Bytes of GPU buffers the WebGPU backend holds (in use or pooled for reuse) after the runs. */
@@ -106,30 +105,14 @@ function gpuBufferBytes(): number | undefined {
   return m.numBytesAllocatedInGPU;
 }
 
-/** Median, min and max of `runs` timed calls of `fn` after `warmup` untimed ones. */
-export async function time(fn: () => Promise<void>, runs: number, warmup: number): Promise<TimingMs> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples.at(-1)! };
-}
-
-/** The logits output (the first output of models with edge maps). */
-function logitsOf(out: tf.Tensor | tf.Tensor[]): tf.Tensor {
-  return Array.isArray(out) ? out[0]! : out;
-}
-
 export interface TrainingStepResult {
   timing: TimingMs;
   /** Largest number of bytes held by tensors during one step. */
   peakBytes: number;
   kernels: KernelTime[];
   kernelCount: number;
+  /** The same step replayed from a capture (WebGPU only). */
+  replayed?: ReplayedTrainingStepResult;
 }
 
 /**
@@ -140,7 +123,14 @@ export interface TrainingStepResult {
 export async function benchTrainingStep(
   model: tfl.LayersModel,
   x: tf.Tensor,
-  options: { runs?: number; warmup?: number; topKernels?: number; log?: (line: string) => void } = {},
+  options: {
+    runs?: number;
+    warmup?: number;
+    topKernels?: number;
+    /** On WebGPU, also time the step replayed from a capture. Defaults to true. */
+    replay?: boolean;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<TrainingStepResult> {
   const { imageSize, numClasses } = befunetConfigOf(model);
   const batch = x.shape[0]!;
@@ -184,11 +174,20 @@ export async function benchTrainingStep(
       `training step, batch ${batch}: median ${timing.median.toFixed(2)} ms (min ${timing.min.toFixed(2)})`,
     );
     const profile = await tf.profile(step);
+    const replayed =
+      (options.replay ?? true) && tf.getBackend() === 'webgpu'
+        ? await benchReplayedTrainingStep(model, x, labels, {
+            runs: options.runs ?? 5,
+            warmup: options.warmup ?? 3,
+            log,
+          })
+        : undefined;
     return {
       timing,
       peakBytes: profile.peakBytes,
       kernels: kernelTimes(profile, options.topKernels ?? 12),
       kernelCount: countLaunches(profile),
+      ...(replayed ? { replayed } : {}),
     };
   } finally {
     optimizer.dispose();
@@ -254,8 +253,13 @@ export async function benchModel(
       warmup,
       log,
       topKernels: top,
+      replay: options.replay,
     });
-    result.trainStep = { batch, timing: train.timing };
+    result.trainStep = {
+      batch,
+      timing: train.timing,
+      ...(train.replayed ? { replayed: train.replayed } : {}),
+    };
     result.peakBytes.trainStep = train.peakBytes;
     result.trainKernels = train.kernels;
     result.kernelCounts.trainStep = train.kernelCount;
@@ -306,6 +310,17 @@ export function formatBenchTable(results: { label: string; result: ModelBenchRes
       ),
     ],
     ['training step', ...results.map((r) => (r.result.trainStep ? ms(r.result.trainStep.timing) : '-'))],
+    [
+      'training step, replayed',
+      ...results.map((r) => (r.result.trainStep?.replayed ? ms(r.result.trainStep.replayed.timing) : '-')),
+    ],
+    [
+      'CPU to issue a step, TF.js / replay',
+      ...results.map((r) => {
+        const cost = r.result.trainStep?.replayed?.encodeMs;
+        return cost ? `${cost.tfjs.toFixed(1)} / ${cost.replay.toFixed(2)} ms` : '-';
+      }),
+    ],
     ['peak tensors, forward b1', ...results.map((r) => mb(r.result.peakBytes.forwardBatch1))],
     ['peak tensors, train step', ...results.map((r) => mb(r.result.peakBytes.trainStep))],
     ['GPU buffers held', ...results.map((r) => mb(r.result.gpuBufferBytes))],

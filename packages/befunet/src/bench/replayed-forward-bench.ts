@@ -1,77 +1,17 @@
 /**
  * The forward pass replayed from a capture (ReplayedPredictor), timed like the TF.js one, and the
- * CPU time each way takes to issue one pass. Issuing is what bounds TF.js on a fast GPU; it is
- * measured without the GPU's work: everything is encoded into one command buffer and the time spent
- * inside `queue.submit` (where Dawn over OpenGL runs the work) is subtracted.
+ * CPU time each way takes to issue one pass (issue-time.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ReplayedPredictor } from '../inference/replayed-predictor.js';
-import { type TimingMs, time } from './model-bench.js';
+import { issueTime, type Outputs, readOneAndDispose } from './issue-time.js';
+import { type TimingMs, time } from './timing.js';
 
-/** Median CPU milliseconds to issue one forward pass at batch 1. */
+/** Median CPU milliseconds to issue one pass (or step): through TF.js, and replayed. */
 export interface EncodeCost {
   tfjs: number;
   replay: number;
-}
-
-interface SubmitQueue {
-  submit(commandBuffers: unknown[]): void;
-}
-
-interface BackendQueue {
-  queue: SubmitQueue;
-  commandEncoder: unknown;
-  endComputePassEncoder(): void;
-  submitQueue(): void;
-}
-
-type Outputs = tf.Tensor | tf.Tensor[];
-
-async function readOneAndDispose(out: Outputs): Promise<void> {
-  const first = Array.isArray(out) ? out[0]! : out;
-  const probe = tf.sum(tf.slice(first, Array(first.rank).fill(0), Array(first.rank).fill(1)));
-  await probe.data();
-  tf.dispose([out, probe]);
-}
-
-/** Median CPU time of `run()` plus the submit of its commands, minus the time inside `queue.submit`. */
-async function issueTime(run: () => Outputs, runs: number): Promise<number> {
-  const backend = tf.backend() as unknown as BackendQueue;
-  const queue = backend.queue;
-  let inSubmit = 0;
-  backend.queue = new Proxy(queue, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target) as unknown;
-      if (property === 'submit') {
-        return (buffers: unknown[]) => {
-          const t0 = performance.now();
-          target.submit(buffers);
-          inSubmit += performance.now() - t0;
-        };
-      }
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  const batchSize = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
-  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', Number.MAX_SAFE_INTEGER);
-  const samples: number[] = [];
-  try {
-    for (let i = 0; i < runs; i++) {
-      inSubmit = 0;
-      const t0 = performance.now();
-      const out = run();
-      backend.endComputePassEncoder();
-      if (backend.commandEncoder) backend.submitQueue();
-      samples.push(performance.now() - t0 - inSubmit);
-      await readOneAndDispose(out);
-    }
-  } finally {
-    backend.queue = queue;
-    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', batchSize);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
 }
 
 export async function benchReplayedForward(

@@ -52,7 +52,14 @@ export class AdamW extends SlotOptimizer {
     this.config = resolveAdamWConfig({ ...config, kind: 'adamw' });
   }
 
-  protected update(w: tf.Variable, g: tf.Tensor, [m, v]: tf.Variable[], lr: number, t: number): tf.Tensor {
+  protected update(
+    w: tf.Variable,
+    g: tf.Tensor,
+    [m, v]: tf.Variable[],
+    rate: number | tf.Tensor,
+    t: number,
+  ): tf.Tensor {
+    const lr = rate as number; // learningRateAsTensor is false: apply() passes numbers only
     const { beta1, beta2, epsilon, weightDecay } = this.config;
     m!.assign(tf.add(tf.mul(beta1, m!), tf.mul(1 - beta1, g)));
     v!.assign(tf.add(tf.mul(beta2, v!), tf.mul(1 - beta2, tf.square(g))));

@@ -4,7 +4,8 @@
  * which gives PyTorch's first step (`buf = g`) exactly.
  *
  * On WebGPU a parameter's update is two kernels (the buffer, then the parameter; the scalars as
- * uniforms) instead of six kernels and three scalar uploads.
+ * uniforms) instead of six kernels and three scalar uploads. The learning rate may be a one-element
+ * tensor (read on the device: a replayed training step takes a new rate as an input).
  */
 import { ConfigError, registerElementwiseKernel } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,6 +15,8 @@ import { SlotOptimizer } from './slot-optimizer.js';
 export const SGD_BUFFER_KERNEL = 'BefunetSgdBuffer';
 /** WebGPU kernel: w - lr * buf. */
 export const SGD_PARAMETER_KERNEL = 'BefunetSgdParameter';
+/** WebGPU kernel: w - lr[0] * buf, the learning rate a one-element tensor. */
+export const SGD_PARAMETER_TENSOR_LR_KERNEL = 'BefunetSgdParameterTensorLr';
 
 registerElementwiseKernel(
   SGD_BUFFER_KERNEL,
@@ -25,6 +28,13 @@ registerElementwiseKernel(
   SGD_PARAMETER_KERNEL,
   ['w', 'buf'],
   'result[index] = w[index] - uniforms.lr * buf[index];',
+  ['lr'],
+);
+registerElementwiseKernel(
+  SGD_PARAMETER_TENSOR_LR_KERNEL,
+  ['w', 'buf'],
+  'result[index] = w[index] - lr[0] * buf[index];',
+  [],
   ['lr'],
 );
 
@@ -50,6 +60,7 @@ export function resolveSgdConfig(c: SgdConfig): ResolvedSgdConfig {
 
 export class Sgd extends SlotOptimizer {
   protected readonly slotNames = ['momentum_buffer'] as const;
+  protected override readonly learningRateAsTensor = true;
   readonly config: ResolvedSgdConfig;
 
   constructor(config: Omit<SgdConfig, 'kind'> = {}) {
@@ -57,13 +68,15 @@ export class Sgd extends SlotOptimizer {
     this.config = resolveSgdConfig({ ...config, kind: 'sgd' });
   }
 
-  protected update(w: tf.Variable, g: tf.Tensor, [buf]: tf.Variable[], lr: number): tf.Tensor {
+  protected update(w: tf.Variable, g: tf.Tensor, [buf]: tf.Variable[], lr: number | tf.Tensor): tf.Tensor {
     const { momentum, weightDecay } = this.config;
     if (tf.getBackend() === 'webgpu' && w.dtype === 'float32' && g.dtype === 'float32') {
       const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap) =>
         tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
       buf!.assign(run(SGD_BUFFER_KERNEL, { buf: buf!, g, w }, { momentum, weightDecay }));
-      return run(SGD_PARAMETER_KERNEL, { w, buf: buf! }, { lr });
+      return typeof lr === 'number'
+        ? run(SGD_PARAMETER_KERNEL, { w, buf: buf! }, { lr })
+        : run(SGD_PARAMETER_TENSOR_LR_KERNEL, { w, buf: buf!, lr }, {});
     }
     const decayed = weightDecay === 0 ? g : tf.add(g, tf.mul(weightDecay, w));
     buf!.assign(tf.add(tf.mul(momentum, buf!), decayed));

@@ -3,7 +3,7 @@
  * held as tf.Variables keyed by the model variable's name, so that it can be saved and restored
  * exactly, and a learning rate given at each step (the schedule lives outside the optimizer).
  */
-import { ConfigError, formatShape, WeightLoadError } from '@befunet/common';
+import { ConfigError, formatShape, ShapeError, WeightLoadError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** One parameter to update: its stable name (the checkpoint key), the variable, its gradient. */
@@ -29,23 +29,38 @@ export abstract class SlotOptimizer {
 
   /**
    * The new value of `w` from gradient `g` and its slots (updated in place with `assign`), at
-   * learning rate `lr` and step `t` (1-based). Runs inside a tidy.
+   * learning rate `lr` (a one-element tensor only where `learningRateAsTensor`) and step `t`
+   * (1-based). Runs inside a tidy.
    */
   protected abstract update(
     w: tf.Variable,
     g: tf.Tensor,
     slots: tf.Variable[],
-    lr: number,
+    lr: number | tf.Tensor,
     t: number,
   ): tf.Tensor;
+
+  /**
+   * Whether `apply` takes the learning rate as a one-element tensor (read on the device, so that a
+   * replayed training step can be given a new rate without a new shader or upload).
+   */
+  protected readonly learningRateAsTensor: boolean = false;
 
   get steps(): number {
     return this.stepsTaken;
   }
 
-  /** One optimizer step over `params` at learning rate `lr`. */
-  apply(params: readonly ParameterUpdate[], lr: number): void {
-    if (!(Number.isFinite(lr) && lr >= 0)) throw new ConfigError(`learning rate must be >= 0, got ${lr}`);
+  /** One optimizer step over `params` at learning rate `lr` (see `learningRateAsTensor`). */
+  apply(params: readonly ParameterUpdate[], lr: number | tf.Tensor): void {
+    if (typeof lr === 'number') {
+      if (!(Number.isFinite(lr) && lr >= 0)) throw new ConfigError(`learning rate must be >= 0, got ${lr}`);
+    } else if (!this.learningRateAsTensor) {
+      throw new ConfigError(`${this.constructor.name} takes its learning rate as a number, not a tensor`);
+    } else if (lr.size !== 1 || lr.dtype !== 'float32') {
+      throw new ShapeError(
+        `a learning rate tensor must be one float32 value, got ${formatShape(lr.shape)} ${lr.dtype}`,
+      );
+    }
     const t = this.stepsTaken + 1;
     for (const p of params) {
       const slots = this.slotNames.map((s) => this.slot(p, s));
@@ -54,6 +69,11 @@ export abstract class SlotOptimizer {
       });
     }
     this.stepsTaken = t;
+  }
+
+  /** Counts a step whose update was applied by replaying a captured `apply` (ReplayedTrainingStep). */
+  countReplayedStep(): void {
+    this.stepsTaken++;
   }
 
   private slot(p: ParameterUpdate, slotName: string): tf.Variable {

@@ -2,7 +2,7 @@
 /**
  * Records what TF.js's WebGPU backend sends to the GPU while a function runs (the compute dispatches
  * and buffer copies, in order) and keeps every buffer those commands touch alive, so that the same
- * commands can be encoded again later without going through TF.js (see captured-forward.ts).
+ * commands can be encoded again later without going through TF.js (see captured-call.ts).
  *
  * Why replaying is valid: a recorded dispatch reads and writes GPU buffers only. Its pipeline, bind
  * group (which buffers, at which binding) and workgroup counts are fixed objects; re-encoding them
@@ -23,6 +23,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { BefunetError } from '../errors.js';
+import { collectRedraws } from './replay-redraws.js';
 
 /** A function cannot be captured for replay (the message says what it did that a replay cannot repeat). */
 export class WebGpuCaptureError extends BefunetError {}
@@ -76,6 +77,21 @@ export interface Recording {
   owned: GPUBuffer[];
   /** Buffers of tensors the recording reads but does not own, with the data id each belongs to. */
   externals: { buffer: GPUBuffer; dataId: tf.DataId }[];
+  /** Uploaded buffers drawn anew before each replay (see replay-redraws.ts). */
+  redraws: { buffer: GPUBuffer; draw: () => Float32Array }[];
+  /**
+   * State variables the function assigned: after each replay, the new value (`from`, the variable's
+   * buffer now) is copied to where the recorded commands read the old one (`to`).
+   */
+  stateCopies: { from: GPUBuffer; to: GPUBuffer; size: number }[];
+}
+
+/** What a recording is asked to keep: the function's outputs, and the variables it assigns. */
+export interface RecordingTargets<T> {
+  /** The tensors the recording's owner keeps, the only computed tensors allowed to outlive the call. */
+  outputs: (result: T) => tf.TensorInfo[];
+  /** Variables the function assigns (weights, optimizer slots): their new values may outlive the call. */
+  state?: tf.Variable[];
 }
 
 function bufferOf(backend: WebGpuBackendInternals, dataId: tf.DataId): GPUBuffer {
@@ -104,24 +120,29 @@ export class DispatchRecorder {
   private readonly dataIds = new Map<GPUBuffer, tf.DataId>();
   /** Buffers of pre-existing tensors that were disposed during the recording: the recording keeps them. */
   private readonly adopted = new Set<GPUBuffer>();
+  /** The buffer each data id a recorded command read had. */
+  private readonly buffers = new Map<tf.DataId, GPUBuffer>();
+  private readonly redrawn: { dataId: tf.DataId; draw: () => Float32Array }[] = [];
 
   constructor(private readonly backend: WebGpuBackendInternals) {}
 
-  /**
-   * Runs `fn` with the backend's GPU traffic recorded and returns its result; `outputs` (called on
-   * that result) names the tensors the recording's owner keeps, the only computed tensors allowed to
-   * outlive `fn`.
-   */
-  record<T>(fn: () => T, outputs: (result: T) => tf.TensorInfo[]): { result: T; recording: Recording } {
+  /** Runs `fn` with the backend's GPU traffic recorded and returns its result and the recording. */
+  record<T>(fn: () => T, targets: RecordingTargets<T>): { result: T; recording: Recording } {
     const backend = this.backend;
     if (backend.activeTimers != null) {
       throw new WebGpuCaptureError('cannot capture while tf.profile or tf.time is measuring kernels');
     }
+    const state = targets.state ?? [];
+    for (const variable of state) backend.uploadToGPU(variable.dataId);
+    const before = state.map((variable) => ({
+      dataId: variable.dataId,
+      buffer: bufferOf(backend, variable.dataId),
+    }));
     this.flush();
     const restore = this.install();
     let result: T;
     try {
-      result = fn();
+      result = collectRedraws((tensor, draw) => this.redrawn.push({ dataId: tensor.dataId, draw }), fn);
       if (result instanceof Promise) {
         throw new WebGpuCaptureError('the captured function must be synchronous (it returned a promise)');
       }
@@ -129,7 +150,28 @@ export class DispatchRecorder {
     } finally {
       restore();
     }
-    return { result, recording: this.finish(outputs(result)) };
+    const stateCopies = state.flatMap((variable, i) => this.stateCopy(variable, before[i]!));
+    return { result, recording: this.finish(targets.outputs(result), stateCopies) };
+  }
+
+  /** The copy that carries a state variable's new value to where the commands read its old one. */
+  private stateCopy(variable: tf.Variable, before: { dataId: tf.DataId; buffer: GPUBuffer }) {
+    if (variable.dataId === before.dataId) return []; // not assigned: an external like any other
+    const from = bufferOf(this.backend, variable.dataId);
+    if (!this.written.has(from)) {
+      throw new WebGpuCaptureError(
+        `state variable ${variable.name} was assigned a value the call did not compute`,
+      );
+    }
+    if (!this.adopted.has(before.buffer)) {
+      if (this.dataIds.has(before.buffer)) {
+        throw new WebGpuCaptureError(
+          `the old value of state variable ${variable.name} is still held by another tensor; replays would overwrite it`,
+        );
+      }
+      return []; // the old value was never read: nothing to carry over
+    }
+    return [{ from, to: before.buffer, size: variable.size * 4 }];
   }
 
   private flush(): void {
@@ -197,7 +239,11 @@ export class DispatchRecorder {
       }
       this.written.add(outputBuffer);
       this.dataIds.set(outputBuffer, output.dataId);
-      for (const input of inputs) this.dataIds.set(bufferOf(backend, input.dataId), input.dataId);
+      for (const input of inputs) {
+        const buffer = bufferOf(backend, input.dataId);
+        this.dataIds.set(buffer, input.dataId);
+        this.buffers.set(input.dataId, buffer);
+      }
       originalRecordAndSubmit(program, output, inputs, uniforms);
     };
 
@@ -297,15 +343,16 @@ export class DispatchRecorder {
     );
   }
 
-  private finish(outputs: tf.TensorInfo[]): Recording {
+  private finish(outputs: tf.TensorInfo[], stateCopies: Recording['stateCopies']): Recording {
     const outputBuffers = new Set(outputs.map((o) => bufferOf(this.backend, o.dataId)));
+    const stateBuffers = new Set(stateCopies.map((c) => c.from));
     const externals: Recording['externals'] = [];
     for (const [buffer, dataId] of this.dataIds) {
       if (this.acquired.has(buffer) || this.adopted.has(buffer)) continue;
       externals.push({ buffer, dataId });
     }
     for (const buffer of this.acquired) {
-      if (this.released.has(buffer) || outputBuffers.has(buffer)) continue;
+      if (this.released.has(buffer) || outputBuffers.has(buffer) || stateBuffers.has(buffer)) continue;
       // Alive after the function returned and not an output: a weight or constant uploaded during
       // the capture (read-only, checked like an external) or a computed tensor someone kept.
       const dataId = this.dataIds.get(buffer);
@@ -324,7 +371,21 @@ export class DispatchRecorder {
         );
       }
     }
-    return { commands: this.commands, owned: [...this.released, ...this.adopted], externals };
+    const redraws = this.redrawn.flatMap(({ dataId, draw }) => {
+      const buffer = this.buffers.get(dataId);
+      if (buffer === undefined) return []; // never reached the GPU
+      if (!this.pinned.has(buffer)) {
+        throw new WebGpuCaptureError('a value registered for redrawing was not uploaded from the CPU');
+      }
+      return [{ buffer, draw }];
+    });
+    return {
+      commands: this.commands,
+      owned: [...this.released, ...this.adopted],
+      externals,
+      redraws,
+      stateCopies,
+    };
   }
 }
 

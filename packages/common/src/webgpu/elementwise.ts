@@ -7,7 +7,9 @@ import { runFlatProgram, type WebGpuBackend } from './program.js';
 
 /**
  * Registers `kernelName` for webgpu: `body` (WGSL statements) reads `NAME[index]` of each input in
- * `inputs`, `uniforms.NAME` of each f32 attribute in `scalars`, and writes `result[index]`. The
+ * `inputs`, `uniforms.NAME` of each f32 attribute in `scalars`, `NAME[0]` of each one-element
+ * tensor input in `scalarInputs` (a value that changes between calls without a new shader or
+ * uniform, e.g. a learning rate in a replayed training step), and writes `result[index]`. The
  * output has the first input's shape.
  */
 export function registerElementwiseKernel(
@@ -15,6 +17,7 @@ export function registerElementwiseKernel(
   inputs: readonly string[],
   body: string,
   scalars: readonly string[] = [],
+  scalarInputs: readonly string[] = [],
 ): void {
   tf.registerKernel({
     kernelName,
@@ -29,14 +32,17 @@ export function registerElementwiseKernel(
         {
           kernelName,
           key: `${kernelName}_${lanes}`,
-          inputs: inputs.map((name) => ({ name, components: lanes })),
+          inputs: [
+            ...inputs.map((name) => ({ name, components: lanes as 1 | 4 })),
+            ...scalarInputs.map((name) => ({ name, components: 1 as const })),
+          ],
           outputShape: [...shape],
           outputComponents: lanes,
           threads: size / lanes,
           uniforms: scalars.map((name) => [name, (attrs as Record<string, number>)[name]!, 'f32']),
           body,
         },
-        inputs.map((name) => named[name]!),
+        [...inputs, ...scalarInputs].map((name) => named[name]!),
       );
     },
   });

@@ -1,6 +1,6 @@
 /**
  * A tensor function that runs through TF.js the first time it sees an input shape, is captured the
- * second time, and replays the capture after that (captured-forward.ts), on the WebGPU backend; on
+ * second time, and replays the capture after that (captured-call.ts), on the WebGPU backend; on
  * other backends it always runs through TF.js.
  *
  * The first call with a shape is what builds lazily derived tensors (converted PDC kernels, gathered
@@ -9,7 +9,7 @@
  * runs through TF.js again and the one after recaptures.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CapturedForward, type TensorFunction } from './captured-forward.js';
+import { CapturedCall, type TensorFunction } from './captured-call.js';
 
 export interface ReplayedForwardOptions {
   /**
@@ -23,7 +23,7 @@ export interface ReplayedForwardOptions {
 
 export class ReplayedForward {
   /** Captures by input signature, least recently used first. */
-  private readonly captures = new Map<string, CapturedForward>();
+  private readonly captures = new Map<string, CapturedCall>();
   private readonly warmedUp = new Set<string>();
   /** Calls answered by TF.js, by a new capture, and by a replay. */
   readonly counts = { direct: 0, captures: 0, replays: 0 };
@@ -61,7 +61,7 @@ export class ReplayedForward {
       capture.dispose();
       this.captures.delete(oldest);
     }
-    const { capture, outputs } = CapturedForward.capture(this.fn, list, {
+    const { capture, outputs } = CapturedCall.capture(this.fn, list, {
       variables: this.options.variables?.(),
     });
     this.captures.set(signature, capture);

@@ -32,6 +32,13 @@ export interface CaptureOptions {
    * the capture's own dispatches never touch.
    */
   variables?: tf.Variable[];
+  /**
+   * Variables the function assigns (a training step's weights and optimizer slots). A replay leaves
+   * each pointing at its new value, as the captured call did; their old values' buffers become the
+   * capture's (nothing else may hold them). Call the function once before capturing, so that lazily
+   * created slots exist.
+   */
+  state?: tf.Variable[];
 }
 
 /** An input or output of the captured call: its buffer belongs to the capture. */
@@ -48,7 +55,7 @@ function describe(t: { shape: number[]; dtype: string }): string {
   return `[${t.shape.join(', ')}] ${t.dtype}`;
 }
 
-export class CapturedForward {
+export class CapturedCall {
   private disposed = false;
 
   private constructor(
@@ -71,7 +78,7 @@ export class CapturedForward {
     fn: TensorFunction,
     inputs: tf.Tensor[],
     options: CaptureOptions = {},
-  ): { capture: CapturedForward; outputs: tf.Tensor[] } {
+  ): { capture: CapturedCall; outputs: tf.Tensor[] } {
     if (tf.getBackend() !== 'webgpu') {
       throw new WebGpuCaptureError(`capturing needs the webgpu backend (active: ${tf.getBackend()})`);
     }
@@ -84,20 +91,20 @@ export class CapturedForward {
     const inputBuffers = ownInputs.map((t) => bufferOf(backend, t.dataId));
     const previous = tf.env().getBool('WEBGPU_CPU_FORWARD');
     tf.env().set('WEBGPU_CPU_FORWARD', false); // a CPU-side kernel would bake its result in
-    let capture: CapturedForward;
+    let capture: CapturedCall;
     try {
       encodeCopies(backend, inputs, inputBuffers);
       const recorder = new DispatchRecorder(backend);
-      const { result, recording } = recorder.record(
-        () => fn(ownInputs),
-        (out) => (Array.isArray(out) ? out : [out]),
-      );
+      const { result, recording } = recorder.record(() => fn(ownInputs), {
+        outputs: (out) => (Array.isArray(out) ? out : [out]),
+        state: options.state,
+      });
       const outputs = Array.isArray(result) ? result : [result];
       const watched = options.variables ?? Object.values(registeredVariables());
       // The capture's own inputs are not externals: it owns their buffers from here on.
       const ownInputBuffers = new Set(inputBuffers);
       recording.externals = recording.externals.filter((e) => !ownInputBuffers.has(e.buffer));
-      capture = new CapturedForward(
+      capture = new CapturedCall(
         backend,
         detach(backend, ownInputs),
         detach(backend, outputs),
@@ -111,6 +118,7 @@ export class CapturedForward {
     } finally {
       tf.env().set('WEBGPU_CPU_FORWARD', previous);
     }
+    capture.encodeStateCopies(); // the first replay reads the old values' buffers: bring them up to date
     return { capture, outputs: capture.copyOutputs() };
   }
 
@@ -160,6 +168,10 @@ export class CapturedForward {
         'the capture is stale (disposed, another backend, or a weight it reads was reassigned); capture again',
       );
     }
+    for (const { buffer, draw } of this.recording.redraws) {
+      const values = draw();
+      this.backend.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    }
     encodeCopies(
       this.backend,
       inputs,
@@ -180,6 +192,7 @@ export class CapturedForward {
       }
     }
     pass?.end();
+    this.encodeStateCopies();
     return this.copyOutputs();
   }
 
@@ -203,6 +216,15 @@ export class CapturedForward {
   private heldBuffers(): GPUBuffer[] {
     const own = [...this.inputs, ...this.outputs].map((t) => t.buffer);
     return [...new Set([...own, ...this.recording.owned])];
+  }
+
+  /** Copies each assigned state variable's new value to where the recorded commands read it. */
+  private encodeStateCopies(): void {
+    this.backend.ensureCommandEncoderReady();
+    this.backend.endComputePassEncoder();
+    for (const { from, to, size } of this.recording.stateCopies) {
+      this.backend.commandEncoder!.copyBufferToBuffer(from, 0, to, 0, size);
+    }
   }
 
   /** New tensors holding copies of the capture's outputs, submitted with everything encoded so far. */

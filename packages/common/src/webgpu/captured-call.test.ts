@@ -4,8 +4,9 @@ import { testProject } from '../../../testing/src/index.ts';
 import { ShapeError } from '../errors.js';
 import { gelu } from '../gelu.js';
 import { layerNorm } from '../layer-norm.js';
-import { CapturedForward } from './captured-forward.js';
+import { CapturedCall } from './captured-call.js';
 import { WebGpuCaptureError } from './dispatch-recorder.js';
+import { redrawOnReplay } from './replay-redraws.js';
 import { ReplayedForward } from './replayed-forward.js';
 
 const onWebGpu = testProject() === 'webgpu';
@@ -41,7 +42,7 @@ async function expectSameValues(actual: tf.Tensor[], expected: tf.Tensor[]) {
   }
 }
 
-describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
+describe.runIf(onWebGpu)('CapturedCall on WebGPU', () => {
   afterEach(() => {
     tf.disposeVariables();
   });
@@ -51,7 +52,7 @@ describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
     const { fn } = makeNetwork();
     tf.dispose(fn([input(10)])); // settle: compile shaders
     const first = input(11);
-    const { capture, outputs } = CapturedForward.capture(fn, [first]);
+    const { capture, outputs } = CapturedCall.capture(fn, [first]);
     await expectSameValues(outputs, fn([first]) as tf.Tensor[]);
     expect(capture.dispatchCount).toBeGreaterThanOrEqual(5);
 
@@ -67,7 +68,7 @@ describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
   it('keeps uniforms and uploaded constants while TF.js reuses its pool for other work', async () => {
     const { fn } = makeNetwork();
     tf.dispose(fn([input(20)]));
-    const { capture, outputs } = CapturedForward.capture(fn, [input(21)]);
+    const { capture, outputs } = CapturedCall.capture(fn, [input(21)]);
     tf.dispose(outputs);
     // Other work of the same sizes between capture and replay (buffers and uniforms from the pool).
     const bystanders = tf.tidy(() => [tf.mul(input(22), 3), tf.add(tf.ones([8, 5]), 1), tf.neg(input(23))]);
@@ -90,7 +91,7 @@ describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
     const tensors = tf.memory().numTensors;
     const gpuBytes = () => (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU;
     const bytes = gpuBytes();
-    const { capture, outputs } = CapturedForward.capture(fn, [x]);
+    const { capture, outputs } = CapturedCall.capture(fn, [x]);
     tf.dispose(outputs);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(gpuBytes()).toBe(bytes + capture.heldBytes);
@@ -104,7 +105,7 @@ describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
   it('turns stale when a weight it reads is reassigned, and refuses to replay', async () => {
     const { fn, weights } = makeNetwork();
     tf.dispose(fn([input(40)]));
-    const { capture } = CapturedForward.capture(fn, [input(41)]);
+    const { capture } = CapturedCall.capture(fn, [input(41)]);
     expect(capture.isStale()).toBe(false);
     weights[3]!.assign(tf.randomNormal([8, 5], 0, 0.3, 'float32', 5));
     expect(capture.isStale()).toBe(true);
@@ -115,7 +116,7 @@ describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
   it('names a shape or dtype that differs from the capture', () => {
     const { fn } = makeNetwork();
     tf.dispose(fn([input(50)]));
-    const { capture } = CapturedForward.capture(fn, [input(51)]);
+    const { capture } = CapturedCall.capture(fn, [input(51)]);
     expect(() => capture.replay([tf.zeros([1, 6, 6, 4])])).toThrow(
       /\[1, 6, 6, 4\] float32 differ from the captured \[2, 6, 6, 4\] float32/,
     );
@@ -130,14 +131,79 @@ describe.runIf(onWebGpu)('CapturedForward on WebGPU', () => {
       kept.push(tf.add(y, 1)); // a computed tensor outliving the call: replays would overwrite it
       return y;
     };
-    expect(() => CapturedForward.capture(leaky, [input(60)])).toThrow(/left a tensor it computed alive/);
+    expect(() => CapturedCall.capture(leaky, [input(60)])).toThrow(/left a tensor it computed alive/);
     const identity = ([x]: tf.Tensor[]) => x!;
-    expect(() => CapturedForward.capture(identity, [input(61)])).toThrow(/not computed by it/);
+    expect(() => CapturedCall.capture(identity, [input(61)])).toThrow(/not computed by it/);
     const asynchronous = (([x]: tf.Tensor[]) => Promise.resolve(x)) as unknown as (
       x: tf.Tensor[],
     ) => tf.Tensor;
-    expect(() => CapturedForward.capture(asynchronous, [input(62)])).toThrow(/synchronous/);
+    expect(() => CapturedCall.capture(asynchronous, [input(62)])).toThrow(/synchronous/);
     tf.dispose(kept);
+  });
+});
+
+/**
+ * A training step: a loss through a random per-sample factor (drawn on the CPU, like drop path),
+ * its gradient, and momentum SGD assigning the weight and its slot, the learning rate an input.
+ */
+function makeTrainingStep(seed: number, name: string) {
+  const w = tf.variable(tf.randomNormal([4, 3], 0, 0.5, 'float32', seed), true, `w_${name}`);
+  const m = tf.variable(tf.zeros([4, 3]), false, `m_${name}`);
+  let random = 12345;
+  const draw = () =>
+    Float32Array.from({ length: 2 }, () => {
+      random = (random * 16807) % 2147483647;
+      return random / 2147483647 < 0.3 ? 0 : 1 / 0.7;
+    });
+  const step = ([x, lr]: tf.Tensor[]) =>
+    tf.tidy(() => {
+      const factors = tf.tensor(draw(), [2, 1]);
+      redrawOnReplay(factors, draw);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.square(tf.mul(tf.matMul(x as tf.Tensor2D, w), factors))) as tf.Scalar,
+        [w],
+      );
+      m.assign(tf.add(tf.mul(m, 0.9), grads[w.name]!));
+      w.assign(tf.sub(w, tf.mul(lr!, m)));
+      return value;
+    });
+  return { w, m, step };
+}
+
+describe.runIf(onWebGpu)('CapturedCall of a training step', () => {
+  it('replays steps as TF.js runs them: new weights carried over, random factors drawn anew', async () => {
+    const inputs = (i: number) => [
+      tf.randomNormal([2, 4], 0, 1, 'float32', 100 + i),
+      tf.scalar(0.1 / (i + 1)),
+    ];
+    const reference = makeTrainingStep(1, 'reference');
+    const expectedLosses: number[] = [];
+    for (let i = 0; i < 6; i++) expectedLosses.push((await reference.step(inputs(i)).data())[0]!);
+
+    const replayed = makeTrainingStep(1, 'replayed');
+    const losses = [(await replayed.step(inputs(0)).data())[0]!]; // creates nothing lazily here, but settles
+    const { capture, outputs } = CapturedCall.capture(replayed.step, inputs(1), {
+      state: [replayed.w, replayed.m],
+    });
+    losses.push((await outputs[0]!.data())[0]!);
+    for (let i = 2; i < 6; i++) losses.push((await capture.replay(inputs(i))[0]!.data())[0]!);
+
+    expect(losses).toEqual(expectedLosses);
+    expect(Array.from(await replayed.w.data())).toEqual(Array.from(await reference.w.data()));
+    expect(Array.from(await replayed.m.data())).toEqual(Array.from(await reference.m.data()));
+    expect(capture.isStale()).toBe(false);
+    capture.dispose();
+    tf.disposeVariables();
+  });
+
+  it('refuses to take over an old value that another tensor still holds', () => {
+    const { w, m, step } = makeTrainingStep(2, 'aliased');
+    const alias = tf.clone(w); // shares w's data: a replay would overwrite it
+    expect(() => CapturedCall.capture(step, [tf.ones([2, 4]), tf.scalar(0.1)], { state: [w, m] })).toThrow(
+      /old value of state variable w_aliased is still held by another tensor/,
+    );
+    alias.dispose();
+    tf.disposeVariables();
   });
 });
 
@@ -190,14 +256,12 @@ describe.runIf(onWebGpu)('ReplayedForward with several input shapes', () => {
 });
 
 describe.runIf(!onWebGpu)('capture off WebGPU', () => {
-  it('ReplayedForward runs the function directly; CapturedForward explains why it cannot capture', async () => {
+  it('ReplayedForward runs the function directly; CapturedCall explains why it cannot capture', async () => {
     const { fn } = makeNetwork();
     const replayed = new ReplayedForward(fn);
     for (let i = 0; i < 3; i++) tf.dispose(replayed.run(input(80 + i)));
     expect(replayed.counts).toEqual({ direct: 3, captures: 0, replays: 0 });
-    expect(() => CapturedForward.capture(fn, [input(83)])).toThrow(
-      /needs the webgpu backend \(active: cpu\)/,
-    );
+    expect(() => CapturedCall.capture(fn, [input(83)])).toThrow(/needs the webgpu backend \(active: cpu\)/);
     tf.disposeVariables();
   });
 });

@@ -1,0 +1,57 @@
+/**
+ * The benchmark's training step replayed from a capture (ReplayedTrainingStep): timed like the
+ * TF.js step, and the CPU time each way takes to issue one step (issue-time.ts). Same optimizer and
+ * loss as the TF.js step: SGD with momentum 0.9, lr 0.01, no weight decay; softmax cross-entropy.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ReplayedTrainingStep } from '../train/replayed-training-step.js';
+import { Sgd } from '../train/sgd.js';
+import { issueTime, readOneAndDispose } from './issue-time.js';
+import type { EncodeCost } from './replayed-forward-bench.js';
+import { logitsOf, type TimingMs, time } from './timing.js';
+
+export interface ReplayedTrainingStepResult {
+  timing: TimingMs;
+  dispatches: number;
+  encodeMs: EncodeCost;
+  /** GPU buffers the capture holds (a step's intermediates, the old weights and slots). */
+  heldBytes: number;
+}
+
+export async function benchReplayedTrainingStep(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  oneHotLabels: tf.Tensor,
+  options: { runs: number; warmup: number; log: (line: string) => void },
+): Promise<ReplayedTrainingStepResult> {
+  const { runs, log } = options;
+  const batch = x.shape[0]!;
+  const optimizer = new Sgd({ momentum: 0.9, weightDecay: 0 });
+  const stepper = new ReplayedTrainingStep(
+    model,
+    optimizer,
+    (outputs, labels) => tf.losses.softmaxCrossEntropy(labels, logitsOf(outputs)) as tf.Scalar,
+  );
+  try {
+    log(`training step, batch ${batch}, replayed`);
+    // The first step runs through TF.js, the second is captured.
+    const timing = await time(
+      () => readOneAndDispose(stepper.run(x, oneHotLabels, 0.01)),
+      runs,
+      Math.max(2, options.warmup),
+    );
+    const dispatches = stepper.dispatchCount ?? 0;
+    const heldBytes = stepper.heldBytes;
+    log(
+      `training step, batch ${batch}, replayed: median ${timing.median.toFixed(2)} ms, ${dispatches} dispatches`,
+    );
+    const replay = await issueTime(() => stepper.run(x, oneHotLabels, 0.01), runs);
+    const tfjs = await issueTime(() => stepper.runDirect(x, oneHotLabels, 0.01), runs);
+    log(`CPU to issue a training step: TF.js ${tfjs.toFixed(1)} ms, replay ${replay.toFixed(2)} ms`);
+    return { timing, dispatches, encodeMs: { tfjs, replay }, heldBytes };
+  } finally {
+    stepper.dispose();
+    optimizer.dispose();
+  }
+}
