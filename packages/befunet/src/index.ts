@@ -179,6 +179,7 @@ export {
 } from './train/schedule.js';
 export { type ResolvedSgdConfig, Sgd, type SgdConfig } from './train/sgd.js';
 export { type OptimizerState, type ParameterUpdate, SlotOptimizer } from './train/slot-optimizer.js';
+export { SplitReplayedStep, type StepGradients } from './train/split-replayed-step.js';
 export { type BestMetric, type FileDigest, parseTrainState, type TrainState } from './train/train-state.js';
 export {
   type StepInfo,

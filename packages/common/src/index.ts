@@ -85,7 +85,7 @@ export {
   type WebGpuUniform,
 } from './webgpu/program.js';
 export { redrawOnReplay } from './webgpu/replay-redraws.js';
-export { ReplayedForward, type ReplayedForwardOptions } from './webgpu/replayed-forward.js';
+export { ReplayedCall, type ReplayedCallOptions } from './webgpu/replayed-call.js';
 export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';
 export {
   type AttentionAttrs,

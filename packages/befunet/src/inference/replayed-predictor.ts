@@ -1,22 +1,22 @@
 /**
  * A model's inference forward pass replayed on WebGPU: after one call through TF.js and one
  * captured call per input shape, `predict` re-encodes the captured GPU dispatches instead of running
- * the layers (ReplayedForward in @befunet/common), which removes TF.js's CPU cost per kernel launch.
+ * the layers (ReplayedCall in @befunet/common), which removes TF.js's CPU cost per kernel launch.
  * The results are the same to the last bit; on other backends `predict` is `model.predict`.
  *
  * `replayedPredictor(model)` keeps one predictor per model; the capture holds about one forward
  * pass's memory until `releaseReplay(model)` or `model.dispose()`. Weight changes (training,
  * loading) are noticed: the next call runs through TF.js and the one after captures again.
  */
-import { ReplayedForward } from '@befunet/common';
+import { ReplayedCall } from '@befunet/common';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 export class ReplayedPredictor {
-  private readonly forward: ReplayedForward;
+  private readonly forward: ReplayedCall;
 
   constructor(readonly model: tfl.LayersModel) {
-    this.forward = new ReplayedForward(([x]) => model.predict(x!) as tf.Tensor | tf.Tensor[], {
+    this.forward = new ReplayedCall(([x]) => model.predict(x!) as tf.Tensor | tf.Tensor[], {
       variables: () => model.weights.map((w) => w.read() as tf.Variable),
     });
   }
@@ -27,7 +27,7 @@ export class ReplayedPredictor {
   }
 
   /** Calls answered through TF.js, by a new capture, and by a replay. */
-  get counts(): Readonly<ReplayedForward['counts']> {
+  get counts(): Readonly<ReplayedCall['counts']> {
     return this.forward.counts;
   }
 

@@ -121,6 +121,7 @@ export async function runTraining(
     data: { train: dataset.name, trainImages: dataset.length, validation: validation?.name },
     steps: result.step,
     resumedFrom: result.resumedFrom ?? null,
+    replayedSteps: result.replayedSteps,
     seconds,
     losses: { first: result.losses[0] ?? null, last: result.losses.at(-1) ?? null },
     best: result.best,

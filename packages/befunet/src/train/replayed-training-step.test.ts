@@ -87,7 +87,6 @@ describe.runIf(onWebGpu)('ReplayedTrainingStep on WebGPU', () => {
       expect(tf.getBackend()).toBe('webgpu');
       const reference = await train(preset, false);
       const replayed = await train(preset, true);
-      expect(reference.counts).toEqual({ direct: 5, captures: 0, replays: 0 });
       expect(replayed.counts).toEqual({ direct: 1, captures: 1, replays: 3 });
       expect(replayed.steps).toBe(5);
       expect(replayed.losses).toEqual(reference.losses);

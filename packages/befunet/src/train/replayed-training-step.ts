@@ -12,7 +12,7 @@
  * It is the benchmark's step: the trainer reads the loss back before updating (to refuse a NaN
  * step), which a single captured call cannot do.
  */
-import { CapturedCall } from '@befunet/common';
+import { ReplayedCall } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Sgd } from './sgd.js';
@@ -21,79 +21,63 @@ import type { Sgd } from './sgd.js';
 export type TrainingLossFunction = (outputs: tf.Tensor | tf.Tensor[], labels: tf.Tensor) => tf.Scalar;
 
 export class ReplayedTrainingStep {
-  private capture?: CapturedCall;
-  private capturedSignature?: string;
-  private warmedUp = false;
-  /** Steps run through TF.js, captured, and replayed. */
-  readonly counts = { direct: 0, captures: 0, replays: 0 };
+  private readonly call: ReplayedCall;
 
   constructor(
     private readonly model: tfl.LayersModel,
     private readonly optimizer: Sgd,
     private readonly loss: TrainingLossFunction,
-  ) {}
+  ) {
+    this.call = new ReplayedCall((inputs) => this.step(inputs), {
+      maxCaptures: 1,
+      state: () => [
+        ...model.weights.map((w) => w.read() as tf.Variable),
+        ...([...optimizer.getState().slots.values()] as tf.Variable[]),
+      ],
+    });
+  }
 
   /** One step on `images` and `labels` at learning rate `lr`; returns the loss (the caller owns it). */
   run(images: tf.Tensor, labels: tf.Tensor, lr: number): tf.Scalar {
-    const inputs = [images, labels, tf.scalar(lr)];
+    const rate = tf.scalar(lr);
     try {
-      return this.runOn(inputs);
+      const replays = this.call.counts.replays;
+      const loss = this.call.run([images, labels, rate]) as tf.Scalar;
+      if (this.call.counts.replays > replays) this.optimizer.countReplayedStep();
+      return loss;
     } finally {
-      inputs[2]!.dispose();
+      rate.dispose();
     }
   }
 
   /** One step through TF.js, never captured or replayed (the reference the replays equal). */
   runDirect(images: tf.Tensor, labels: tf.Tensor, lr: number): tf.Scalar {
-    const inputs = [images, labels, tf.scalar(lr)];
+    const rate = tf.scalar(lr);
     try {
-      this.counts.direct++;
-      return this.step(inputs);
+      return this.step([images, labels, rate]);
     } finally {
-      inputs[2]!.dispose();
+      rate.dispose();
     }
+  }
+
+  /** Steps run through TF.js by `run`, captured, and replayed. */
+  get counts(): Readonly<ReplayedCall['counts']> {
+    return this.call.counts;
   }
 
   /** Dispatches per replayed step, once captured. */
   get dispatchCount(): number | undefined {
-    return this.capture?.dispatchCount;
+    return this.call.dispatchCount;
   }
 
   /** Bytes of GPU buffers the capture holds (a step's intermediates and the old weights' buffers). */
   get heldBytes(): number {
-    return this.capture?.heldBytes ?? 0;
+    return this.call.heldBytes;
   }
 
   /** Frees the capture; the next call runs through TF.js. */
   dispose(): void {
-    this.capture?.dispose();
-    this.capture = undefined;
-    this.warmedUp = false;
-  }
-
-  private runOn(inputs: tf.Tensor[]): tf.Scalar {
-    const onWebGpu = tf.getBackend() === 'webgpu';
-    if (this.capture && (this.capture.isStale() || !this.capture.accepts(inputs))) this.dispose();
-    if (this.capture) {
-      this.counts.replays++;
-      this.optimizer.countReplayedStep();
-      return this.capture.replay(inputs)[0] as tf.Scalar;
-    }
-    const signature = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(' ');
-    if (!onWebGpu || !this.warmedUp || signature !== this.capturedSignature) {
-      this.warmedUp = onWebGpu;
-      this.capturedSignature = signature;
-      this.counts.direct++;
-      return this.step(inputs);
-    }
-    const state = [
-      ...this.model.weights.map((w) => w.read() as tf.Variable),
-      ...([...this.optimizer.getState().slots.values()] as tf.Variable[]),
-    ];
-    const { capture, outputs } = CapturedCall.capture((x) => this.step(x), inputs, { state });
-    this.capture = capture;
-    this.counts.captures++;
-    return outputs[0] as tf.Scalar;
+    this.call.dispose();
   }
 
   /** The step through TF.js (also what the capture records). */

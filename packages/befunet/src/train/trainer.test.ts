@@ -116,6 +116,36 @@ describe('train', () => {
     for (const m of [initial, straight, resumed]) m.dispose();
   });
 
+  it('on WebGPU with SGD, replayed steps give the weights of TF.js steps bit for bit', async ({ skip }) => {
+    skip(tf.getBackend() !== 'webgpu', 'replay is a WebGPU path');
+    const options: TrainOptions = {
+      ...quiet,
+      steps: 7,
+      batchSize: 1,
+      accumulation: 2,
+      optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 1e-4 },
+      learningRate: 0.05,
+      seed: 5,
+    };
+    const initial = modelLike();
+    const direct = modelLike(initial);
+    const replayed = modelLike(initial);
+    const a = await train(direct, data(4), { ...options, replay: false });
+    const b = await train(replayed, data(4), options);
+    expect(a.replayedSteps).toBe(0);
+    // Steps 1-2 run the update through TF.js and capture it; the gradients phase settles at step 4.
+    expect(b.replayedSteps).toBe(5);
+    expect(b.losses).toEqual(a.losses);
+    const [wa, wb] = [await weightValues(direct), await weightValues(replayed)];
+    wa.forEach((w, i) => {
+      expect(
+        wb[i]!.every((v, j) => Object.is(v, w[j])),
+        `weight ${i}`,
+      ).toBe(true);
+    });
+    for (const m of [initial, direct, replayed]) m.dispose();
+  });
+
   it('k micro-batches of b give the update of one batch of k * b (per-image loss)', async ({ skip }) => {
     cpuOnly(skip);
     const initial = modelLike();

@@ -9,6 +9,9 @@
  * an uninterrupted one (on one backend, for models without dropout or drop-path: TF.js's dropout
  * draws are not seeded; the `tiny` preset has none).
  *
+ * On WebGPU with SGD a step's two phases (gradients, update) replay captured GPU work once settled
+ * (split-replayed-step.ts): the same weights, to the bit, without TF.js's CPU cost per launch.
+ *
  * Validation (`evaluate`) runs every `everyEpochs` epochs and at the end; the best mean Dice is
  * kept (and saved under `best`). Checkpoints go to `latest` every `everySteps` steps, at the end,
  * and when `signal` aborts the run.
@@ -37,7 +40,9 @@ import { jsonDifference } from './json-difference.js';
 import { createOptimizer, type OptimizerConfig, resolveOptimizerConfig } from './optimizer.js';
 import { classCounts, RunningDice } from './running-dice.js';
 import { type LrSchedule, learningRateAt, resolveSchedule } from './schedule.js';
+import { Sgd } from './sgd.js';
 import type { ParameterUpdate } from './slot-optimizer.js';
+import { SplitReplayedStep, type StepGradients } from './split-replayed-step.js';
 import type { BestMetric, TrainState } from './train-state.js';
 import { type TrainingLossOptions, trainingLoss } from './training-loss.js';
 
@@ -84,6 +89,12 @@ export interface TrainOptions {
   progress?: ProgressOptions['stream'] | false;
   /** Called after every optimizer step. */
   onStep?: (info: StepInfo) => void;
+  /**
+   * On WebGPU with SGD, replay each step's captured GPU work once it has settled (the same
+   * weights, to the bit, without TF.js's CPU cost per kernel launch; see split-replayed-step.ts).
+   * Defaults to true.
+   */
+  replay?: boolean;
 }
 
 export interface StepInfo {
@@ -116,6 +127,8 @@ export interface TrainResult {
   resumedFrom?: number;
   /** Loss of each step run by this call. */
   losses: number[];
+  /** Steps of this call whose update was replayed from a capture (WebGPU with SGD; see `replay`). */
+  replayedSteps: number;
   validations: ValidationRecord[];
   best: BestMetric | null;
 }
@@ -177,7 +190,15 @@ export async function train(
   let step = 0;
   let best: BestMetric | null = null;
   let savedStep = -1;
-  const result: TrainResult = { step, totalSteps, completed: false, losses: [], validations: [], best };
+  const result: TrainResult = {
+    step,
+    totalSteps,
+    completed: false,
+    losses: [],
+    replayedSteps: 0,
+    validations: [],
+    best,
+  };
 
   const progressState = (): TrainProgressState => ({
     step,
@@ -201,6 +222,27 @@ export async function train(
     if (options.progress !== false) (options.progress ?? process.stderr).write(`${line}\n`);
   };
 
+  /** The gradients phase of a step through TF.js: one entry of `images` and `labels` per micro-batch. */
+  const computeGradients = (images: tf.Tensor[], labels: tf.Tensor[]): StepGradients => {
+    const counts: tf.Tensor[] = [];
+    const { loss, gradients } = accumulateGradients(variables, images.length, (i) => {
+      const outputs = model.apply(images[i]!, { training: true }) as tf.Tensor | tf.Tensor[];
+      counts.push(tf.keep(classCounts(Array.isArray(outputs) ? outputs[0]! : outputs, labels[i]!)));
+      return trainingLoss(config.graph, outputs, labels[i]!, lossOptions);
+    });
+    const countSum = tf.addN(counts);
+    tf.dispose(counts);
+    return { loss, countSum, gradients };
+  };
+  // On WebGPU with SGD, both phases of a step replay captured GPU work (split-replayed-step.ts).
+  const replayed =
+    (options.replay ?? true) && optimizer instanceof Sgd && tf.getBackend() === 'webgpu'
+      ? new SplitReplayedStep(params, optimizer, computeGradients, () => [
+          ...model.weights.map((w) => w.read() as tf.Variable),
+          ...([...optimizer.getState().slots.values()] as tf.Variable[]),
+        ])
+      : undefined;
+
   const runStep = async (): Promise<{ loss: number; counts: Float32Array; lr: number }> => {
     const lr = learningRateAt(schedule, baseLr, step, totalSteps);
     const batch = await trainingBatch(
@@ -213,14 +255,10 @@ export async function train(
       return { images: tf.split(images, accumulation), labels: tf.split(batch.labels, accumulation) };
     });
     tf.dispose([batch.images, batch.labels]);
-    const counts: tf.Tensor[] = [];
-    const { loss, gradients } = accumulateGradients(variables, accumulation, (i) => {
-      const outputs = model.apply(micro.images[i]!, { training: true }) as tf.Tensor | tf.Tensor[];
-      counts.push(tf.keep(classCounts(Array.isArray(outputs) ? outputs[0]! : outputs, micro.labels[i]!)));
-      return trainingLoss(config.graph, outputs, micro.labels[i]!, lossOptions);
-    });
-    const countSum = tf.addN(counts);
-    tf.dispose([...micro.images, ...micro.labels, ...counts]);
+    const { loss, countSum, gradients } = replayed
+      ? replayed.gradients(micro.images, micro.labels)
+      : computeGradients(micro.images, micro.labels);
+    tf.dispose([...micro.images, ...micro.labels]);
     try {
       const [lossValue, countValues] = await readBack('training step', () =>
         Promise.all([loss.data(), countSum.data()]),
@@ -234,7 +272,8 @@ export async function train(
       params.forEach((p, j) => {
         if (gradients[j]) updates.push({ ...p, gradient: gradients[j]! });
       });
-      optimizer.apply(updates, lr);
+      if (replayed) replayed.update(gradients, lr);
+      else optimizer.apply(updates, lr);
       return { loss: lossValue[0]!, counts: countValues as Float32Array, lr };
     } finally {
       tf.dispose([loss, countSum, ...gradients.filter((g) => g !== undefined)]);
@@ -308,6 +347,8 @@ export async function train(
     if (result.completed && validatedStep !== step) await validate();
     if (savedStep !== step) await save('latest');
   } finally {
+    result.replayedSteps = replayed?.counts[1].replays ?? 0;
+    replayed?.dispose();
     optimizer.dispose();
   }
   return { ...result, step, best };

@@ -7,7 +7,7 @@ import { layerNorm } from '../layer-norm.js';
 import { CapturedCall } from './captured-call.js';
 import { WebGpuCaptureError } from './dispatch-recorder.js';
 import { redrawOnReplay } from './replay-redraws.js';
-import { ReplayedForward } from './replayed-forward.js';
+import { ReplayedCall } from './replayed-call.js';
 
 const onWebGpu = testProject() === 'webgpu';
 
@@ -131,7 +131,9 @@ describe.runIf(onWebGpu)('CapturedCall on WebGPU', () => {
       kept.push(tf.add(y, 1)); // a computed tensor outliving the call: replays would overwrite it
       return y;
     };
-    expect(() => CapturedCall.capture(leaky, [input(60)])).toThrow(/left a tensor it computed alive/);
+    expect(() => CapturedCall.capture(leaky, [input(60)])).toThrow(
+      /left a tensor it computed \(shape \[2, 6, 6, 4\]\) alive/,
+    );
     const identity = ([x]: tf.Tensor[]) => x!;
     expect(() => CapturedCall.capture(identity, [input(61)])).toThrow(/not computed by it/);
     const asynchronous = (([x]: tf.Tensor[]) => Promise.resolve(x)) as unknown as (
@@ -207,10 +209,10 @@ describe.runIf(onWebGpu)('CapturedCall of a training step', () => {
   });
 });
 
-describe.runIf(onWebGpu)('ReplayedForward on WebGPU', () => {
+describe.runIf(onWebGpu)('ReplayedCall on WebGPU', () => {
   it('runs through TF.js, captures, replays, and starts over when the weights change', async () => {
     const { fn, weights } = makeNetwork();
-    const replayed = new ReplayedForward(fn);
+    const replayed = new ReplayedCall(fn);
     const check = async (seed: number) => {
       const x = input(seed);
       const out = replayed.run(x) as tf.Tensor[];
@@ -232,10 +234,10 @@ describe.runIf(onWebGpu)('ReplayedForward on WebGPU', () => {
   });
 });
 
-describe.runIf(onWebGpu)('ReplayedForward with several input shapes', () => {
+describe.runIf(onWebGpu)('ReplayedCall with several input shapes', () => {
   it('keeps a capture per shape up to maxCaptures, evicting the least recently used', async () => {
     const { fn } = makeNetwork();
-    const replayed = new ReplayedForward(fn, { maxCaptures: 2 });
+    const replayed = new ReplayedCall(fn, { maxCaptures: 2 });
     const check = async (batch: number, seed: number) => {
       const x = tf.randomUniform([batch, 6, 6, 4], -1, 1, 'float32', seed);
       const out = replayed.run(x) as tf.Tensor[];
@@ -256,9 +258,9 @@ describe.runIf(onWebGpu)('ReplayedForward with several input shapes', () => {
 });
 
 describe.runIf(!onWebGpu)('capture off WebGPU', () => {
-  it('ReplayedForward runs the function directly; CapturedCall explains why it cannot capture', async () => {
+  it('ReplayedCall runs the function directly; CapturedCall explains why it cannot capture', async () => {
     const { fn } = makeNetwork();
-    const replayed = new ReplayedForward(fn);
+    const replayed = new ReplayedCall(fn);
     for (let i = 0; i < 3; i++) tf.dispose(replayed.run(input(80 + i)));
     expect(replayed.counts).toEqual({ direct: 3, captures: 0, replays: 0 });
     expect(() => CapturedCall.capture(fn, [input(83)])).toThrow(/needs the webgpu backend \(active: cpu\)/);

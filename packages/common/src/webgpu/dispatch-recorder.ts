@@ -357,9 +357,11 @@ export class DispatchRecorder {
       // the capture (read-only, checked like an external) or a computed tensor someone kept.
       const dataId = this.dataIds.get(buffer);
       if (this.written.has(buffer) || dataId === undefined) {
+        const shape =
+          dataId && this.backend.tensorMap.has(dataId) ? this.backend.tensorMap.get(dataId).shape : undefined;
         throw new WebGpuCaptureError(
-          'the captured function left a tensor it computed alive besides its outputs (a cache or a leak); ' +
-            'replays would overwrite it',
+          `the captured function left a tensor it computed (${shape ? `shape [${shape.join(', ')}]` : `${buffer.size} bytes`}) ` +
+            'alive besides its outputs (a cache or a leak); replays would overwrite it',
         );
       }
       externals.push({ buffer, dataId });

@@ -83,6 +83,11 @@ export const trainCommand: Command = {
     epochs: { type: 'string', default: '10', description: 'epochs, when --steps is not given' },
     batch: { type: 'string', default: '10', description: 'images per micro-batch' },
     accumulation: { type: 'string', default: '1', description: 'micro-batches per optimizer step' },
+    'no-replay': {
+      type: 'boolean',
+      default: false,
+      description: 'on WebGPU with SGD, run every step through TF.js (default: replay captured steps)',
+    },
     optimizer: { type: 'string', default: 'sgd', description: 'sgd (momentum 0.9) or adamw' },
     lr: { type: 'string', description: 'base learning rate (default 0.01 for sgd, 0.001 for adamw)' },
     'weight-decay': { type: 'string', default: '0.0001', description: 'weight decay' },
@@ -133,6 +138,7 @@ export const trainCommand: Command = {
         validateEveryEpochs: intOption(o, 'val-every', 1, 1_000_000),
         checkpointEverySteps: intOption(o, 'checkpoint-every', 1, 100_000_000),
         resume: Boolean(o.resume),
+        replay: !o['no-replay'],
         outDir: String(o.out),
       });
       if (final) {

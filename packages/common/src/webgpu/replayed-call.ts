@@ -4,14 +4,15 @@
  * other backends it always runs through TF.js.
  *
  * The first call with a shape is what builds lazily derived tensors (converted PDC kernels, gathered
- * relative position biases) and compiles the shaders, so that the capture sees a settled model. When
- * the weights change (a training step, loading a checkpoint) the capture turns stale; the next call
- * runs through TF.js again and the one after recaptures.
+ * relative position biases, optimizer slots) and compiles the shaders, so that the capture sees a
+ * settled model. When the weights change other than by the replays themselves (a TF.js training
+ * step, loading a checkpoint) the capture turns stale; the next call runs through TF.js again and
+ * the one after recaptures.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CapturedCall, type TensorFunction } from './captured-call.js';
 
-export interface ReplayedForwardOptions {
+export interface ReplayedCallOptions {
   /**
    * Input signatures kept captured at once (sliding-window inference alternates a full batch of
    * tiles and a last, smaller one). Default 2.
@@ -19,9 +20,14 @@ export interface ReplayedForwardOptions {
   maxCaptures?: number;
   /** The variables the function depends on (see CaptureOptions); default every variable. */
   variables?: () => tf.Variable[];
+  /**
+   * The variables the function assigns (see CaptureOptions: a training step's weights and
+   * optimizer slots), asked for when capturing (after the first call has created lazy slots).
+   */
+  state?: () => tf.Variable[];
 }
 
-export class ReplayedForward {
+export class ReplayedCall {
   /** Captures by input signature, least recently used first. */
   private readonly captures = new Map<string, CapturedCall>();
   private readonly warmedUp = new Set<string>();
@@ -32,7 +38,7 @@ export class ReplayedForward {
 
   constructor(
     private readonly fn: TensorFunction,
-    private readonly options: ReplayedForwardOptions = {},
+    private readonly options: ReplayedCallOptions = {},
   ) {
     this.maxCaptures = options.maxCaptures ?? 2;
   }
@@ -63,6 +69,7 @@ export class ReplayedForward {
     }
     const { capture, outputs } = CapturedCall.capture(this.fn, list, {
       variables: this.options.variables?.(),
+      state: this.options.state?.(),
     });
     this.captures.set(signature, capture);
     this.counts.captures++;
