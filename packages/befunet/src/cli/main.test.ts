@@ -76,3 +76,27 @@ describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
     expect(existsSync(cli)).toBe(true);
   });
 });
+
+describe.runIf(testProject() === 'webgpu')('befunet bench on WebGPU', () => {
+  it('prints the replayed forward passes and training step beside the TF.js ones', async () => {
+    const { stdout } = await runCli([
+      'bench',
+      '--backend',
+      'webgpu',
+      '--preset',
+      'tiny',
+      '--size',
+      '32',
+      '--batch',
+      '2',
+      '--runs',
+      '2',
+    ]);
+    expect(stdout).toMatch(/backend\s+webgpu/);
+    expect(stdout).toMatch(/forward, batch 1, replayed\s+\d+\.\d ms/);
+    expect(stdout).toMatch(/forward, batch 2, replayed\s+\d+\.\d ms \(\d+\.\d img\/s\)/);
+    expect(stdout).toMatch(/training step, replayed\s+\d+\.\d ms/);
+    expect(stdout).toMatch(/CPU to issue forward b1, TF\.js \/ replay\s+\d+\.\d \/ \d+\.\d\d ms/);
+    expect(stdout).toMatch(/CPU to issue a step, TF\.js \/ replay\s+\d+\.\d \/ \d+\.\d\d ms/);
+  });
+});

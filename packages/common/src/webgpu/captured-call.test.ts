@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testProject } from '../../../testing/src/index.ts';
 import { ShapeError } from '../errors.js';
 import { gelu } from '../gelu.js';
@@ -230,6 +230,65 @@ describe.runIf(onWebGpu)('ReplayedCall on WebGPU', () => {
     await check(76);
     expect(replayed.counts).toEqual({ direct: 2, captures: 2, replays: 3 });
     replayed.dispose();
+    tf.disposeVariables();
+  });
+});
+
+describe.runIf(onWebGpu)('refused captures', () => {
+  const gpuBytes = () => (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU;
+  async function settle() {
+    const probe = tf.tidy(() => tf.mul(tf.ones([4]), 1));
+    await probe.data(); // submits queued work: buffers disposed meanwhile go back to the pool
+    probe.dispose();
+  }
+
+  it('give back every buffer they took, and leave no tensor behind', async () => {
+    const { fn } = makeNetwork();
+    const x = input(110);
+    tf.dispose(fn([x]));
+    const kept: tf.Tensor[] = [];
+    const leaky = (inputs: tf.Tensor[]) => {
+      const [logits, pooled] = fn(inputs) as tf.Tensor[];
+      kept.push(pooled!); // computed, left alive: refused
+      return logits!;
+    };
+    tf.dispose(leaky([x]));
+    tf.dispose(kept.splice(0));
+    await settle();
+    const [bytes, tensors] = [gpuBytes(), tf.memory().numTensors];
+    for (let i = 0; i < 3; i++) {
+      expect(() => CapturedCall.capture(leaky, [x])).toThrow(WebGpuCaptureError);
+      tf.dispose(kept.splice(0));
+    }
+    await settle();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(gpuBytes()).toBe(bytes);
+    x.dispose();
+    tf.disposeVariables();
+  });
+
+  it('make ReplayedCall run the function through TF.js, with one warning', async () => {
+    const { fn } = makeNetwork();
+    const kept: tf.Tensor[] = [];
+    const leaky = (inputs: tf.Tensor[]) => {
+      const out = fn(inputs) as tf.Tensor[];
+      kept.push(tf.mul(out[1]!, 1));
+      return out;
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const replayed = new ReplayedCall(leaky);
+    for (let i = 0; i < 4; i++) {
+      const x = input(120 + i);
+      const out = replayed.run(x) as tf.Tensor[];
+      await expectSameValues(out, fn([x]) as tf.Tensor[]);
+      tf.dispose([x, ...out, ...kept.splice(0)]);
+    }
+    expect(replayed.counts).toEqual({ direct: 4, captures: 0, replays: 0 });
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(
+      /replay off for inputs float32\[2,6,6,4\], running through TF\.js: .*left a tensor/,
+    );
+    warn.mockRestore();
     tf.disposeVariables();
   });
 });

@@ -21,7 +21,7 @@
  * that a recorded command also writes, a tensor computed inside the function and left alive besides
  * its outputs, GPU profiling) throws a WebGpuCaptureError naming it.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { BefunetError } from '../errors.js';
 import { collectRedraws } from './replay-redraws.js';
 
@@ -122,6 +122,7 @@ export class DispatchRecorder {
   private readonly adopted = new Set<GPUBuffer>();
   /** The buffer each data id a recorded command read had. */
   private readonly buffers = new Map<tf.DataId, GPUBuffer>();
+  /** Values registered with `redrawOnReplay` during the recording. */
   private readonly redrawn: { dataId: tf.DataId; draw: () => Float32Array }[] = [];
 
   constructor(private readonly backend: WebGpuBackendInternals) {}
@@ -147,11 +148,31 @@ export class DispatchRecorder {
         throw new WebGpuCaptureError('the captured function must be synchronous (it returned a promise)');
       }
       this.flush(); // TF.js releases buffers queued for disposal at submit: let the hooks see them.
-    } finally {
+    } catch (error) {
       restore();
+      this.abandon();
+      throw error;
     }
-    const stateCopies = state.flatMap((variable, i) => this.stateCopy(variable, before[i]!));
-    return { result, recording: this.finish(targets.outputs(result), stateCopies) };
+    restore();
+    try {
+      const stateCopies = state.flatMap((variable, i) => this.stateCopy(variable, before[i]!));
+      // The assigned variables' new values outlive the call (even those whose old value was unread).
+      const assigned = state.filter((variable, i) => variable.dataId !== before[i]!.dataId);
+      const newValues = assigned.map((variable) => bufferOf(backend, variable.dataId));
+      return { result, recording: this.finish(targets.outputs(result), newValues, stateCopies) };
+    } catch (error) {
+      tf.dispose(targets.outputs(result) as tf.Tensor[]); // refused: the caller never sees them
+      this.abandon();
+      throw error;
+    }
+  }
+
+  /** Gives the buffers a refused recording took back to TF.js's pool. */
+  private abandon(): void {
+    for (const buffer of new Set([...this.released, ...this.adopted]))
+      this.backend.bufferManager.releaseBuffer(buffer);
+    this.released.clear();
+    this.adopted.clear();
   }
 
   /** The copy that carries a state variable's new value to where the commands read its old one. */
@@ -343,9 +364,13 @@ export class DispatchRecorder {
     );
   }
 
-  private finish(outputs: tf.TensorInfo[], stateCopies: Recording['stateCopies']): Recording {
+  private finish(
+    outputs: tf.TensorInfo[],
+    stateValues: GPUBuffer[],
+    stateCopies: Recording['stateCopies'],
+  ): Recording {
     const outputBuffers = new Set(outputs.map((o) => bufferOf(this.backend, o.dataId)));
-    const stateBuffers = new Set(stateCopies.map((c) => c.from));
+    const stateBuffers = new Set(stateValues);
     const externals: Recording['externals'] = [];
     for (const [buffer, dataId] of this.dataIds) {
       if (this.acquired.has(buffer) || this.adopted.has(buffer)) continue;

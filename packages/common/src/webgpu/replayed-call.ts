@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CapturedCall, type TensorFunction } from './captured-call.js';
+import { WebGpuCaptureError } from './dispatch-recorder.js';
 
 export interface ReplayedCallOptions {
   /**
@@ -31,6 +32,8 @@ export class ReplayedCall {
   /** Captures by input signature, least recently used first. */
   private readonly captures = new Map<string, CapturedCall>();
   private readonly warmedUp = new Set<string>();
+  /** Input signatures whose capture was refused (WebGpuCaptureError): always through TF.js. */
+  private readonly uncapturable = new Set<string>();
   /** Calls answered by TF.js, by a new capture, and by a replay. */
   readonly counts = { direct: 0, captures: 0, replays: 0 };
 
@@ -67,10 +70,22 @@ export class ReplayedCall {
       capture.dispose();
       this.captures.delete(oldest);
     }
-    const { capture, outputs } = CapturedCall.capture(this.fn, list, {
-      variables: this.options.variables?.(),
-      state: this.options.state?.(),
-    });
+    if (this.uncapturable.has(signature)) return this.direct(list);
+    let captured: ReturnType<typeof CapturedCall.capture>;
+    try {
+      captured = CapturedCall.capture(this.fn, list, {
+        variables: this.options.variables?.(),
+        state: this.options.state?.(),
+      });
+    } catch (error) {
+      // A function a replay cannot repeat keeps running through TF.js. Not with state: the refused
+      // call has already assigned it (a training step), and running it again would apply it twice.
+      if (!(error instanceof WebGpuCaptureError) || this.options.state) throw error;
+      this.uncapturable.add(signature);
+      console.warn(`befunet: replay off for inputs ${signature}, running through TF.js: ${error.message}`);
+      return this.direct(list);
+    }
+    const { capture, outputs } = captured;
     this.captures.set(signature, capture);
     this.counts.captures++;
     return capture.shapeResult(outputs);
