@@ -293,6 +293,21 @@ describe.runIf(onWebGpu)('refused captures', () => {
   });
 });
 
+describe.runIf(onWebGpu)('ReplayedCall under tf.profile', () => {
+  it('runs through TF.js, so that the profile lists the kernels', async () => {
+    const { fn } = makeNetwork();
+    const replayed = new ReplayedCall(fn);
+    const x = input(130);
+    for (let i = 0; i < 3; i++) tf.dispose(replayed.run(x)); // direct, captured, replayed
+    const profile = await tf.profile(() => tf.dispose(replayed.run(x)));
+    expect(profile.kernels.map((k) => k.name)).toContain('Conv2D');
+    expect(replayed.counts).toEqual({ direct: 2, captures: 1, replays: 1 });
+    replayed.dispose();
+    x.dispose();
+    tf.disposeVariables();
+  });
+});
+
 describe.runIf(onWebGpu)('ReplayedCall with several input shapes', () => {
   it('keeps a capture per shape up to maxCaptures, evicting the least recently used', async () => {
     const { fn } = makeNetwork();

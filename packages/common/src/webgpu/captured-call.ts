@@ -10,8 +10,10 @@
  * pipeline, a bind group and a dispatch each), then copies the outputs into new tensors.
  *
  * A capture holds GPU buffers (about the peak memory of one call), not tensors: `tf.memory()`
- * counts them in its GPU bytes but not in `numTensors`. It is tied to the weights it read: `isStale()` turns true once a weight is reassigned (training,
- * loading) or a tensor it read is disposed, and replaying a stale capture throws.
+ * counts them in its GPU bytes but not in `numTensors`. It is tied to the weights it read:
+ * `isStale()` turns true once a watched variable is reassigned (training, loading) or a tensor it
+ * read is disposed, and replaying a stale capture throws. With `state`, a captured training step
+ * assigns its weights and optimizer slots at every replay, as the step through TF.js did.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';

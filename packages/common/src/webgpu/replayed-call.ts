@@ -114,10 +114,9 @@ export class ReplayedCall {
   }
 }
 
-/** On the WebGPU backend, and not while tf.profile/tf.time measure kernels one by one. */
+/** On the WebGPU backend, and not while tf.profile or tf.time look at kernels one by one. */
 function canCapture(): boolean {
-  return (
-    tf.getBackend() === 'webgpu' &&
-    (tf.backend() as unknown as { activeTimers?: unknown }).activeTimers == null
-  );
+  const profiling = (tf.engine() as unknown as { state: { profiling: boolean } }).state.profiling;
+  const timing = (tf.backend() as unknown as { activeTimers?: unknown }).activeTimers != null;
+  return tf.getBackend() === 'webgpu' && !profiling && !timing;
 }
