@@ -321,6 +321,7 @@ export function formatBenchTable(results: { label: string; result: ModelBenchRes
         return cost ? `${cost.tfjs.toFixed(1)} / ${cost.replay.toFixed(2)} ms` : '-';
       }),
     ],
+    ['GPU memory, replayed step', ...results.map((r) => mb(r.result.trainStep?.replayed?.memoryBytes))],
     ['peak tensors, forward b1', ...results.map((r) => mb(r.result.peakBytes.forwardBatch1))],
     ['peak tensors, train step', ...results.map((r) => mb(r.result.peakBytes.trainStep))],
     ['GPU buffers held', ...results.map((r) => mb(r.result.gpuBufferBytes))],

@@ -17,6 +17,12 @@ export interface ReplayedTrainingStepResult {
   encodeMs: EncodeCost;
   /** GPU buffers the capture holds (a step's intermediates, the old weights and slots). */
   heldBytes: number;
+  /**
+   * GPU memory of a replayed step: the capture's buffers plus the weights and momentum buffers,
+   * each buffer counted once (comparable to PyTorch's `max_memory_allocated`; `tf.profile`'s peak
+   * counts a tensor's bytes per tensor object, so views sharing data, reshapes, count again).
+   */
+  memoryBytes: number;
 }
 
 export async function benchReplayedTrainingStep(
@@ -46,12 +52,14 @@ export async function benchReplayedTrainingStep(
     );
     const dispatches = stepper.dispatchCount ?? 0;
     const heldBytes = stepper.heldBytes;
+    const stateTensors = [...model.weights.map((w) => w.read()), ...optimizer.getState().slots.values()];
+    const memoryBytes = heldBytes + stateTensors.reduce((sum, t) => sum + 4 * t.size, 0);
     log(
       `training step, batch ${batch}, replayed: median ${timing.median.toFixed(2)} ms, ${dispatches} dispatches`,
     );
     const replay = await issueTime(() => stepper.run(x, oneHotLabels, 0.01), runs);
     log(`CPU to issue a training step: TF.js ${tfjs.toFixed(1)} ms, replay ${replay.toFixed(2)} ms`);
-    return { timing, dispatches, encodeMs: { tfjs, replay }, heldBytes };
+    return { timing, dispatches, encodeMs: { tfjs, replay }, heldBytes, memoryBytes };
   } finally {
     stepper.dispose();
     optimizer.dispose();

@@ -98,5 +98,6 @@ describe.runIf(testProject() === 'webgpu')('befunet bench on WebGPU', () => {
     expect(stdout).toMatch(/training step, replayed\s+\d+\.\d ms/);
     expect(stdout).toMatch(/CPU to issue forward b1, TF\.js \/ replay\s+\d+\.\d \/ \d+\.\d\d ms/);
     expect(stdout).toMatch(/CPU to issue a step, TF\.js \/ replay\s+\d+\.\d \/ \d+\.\d\d ms/);
+    expect(stdout).toMatch(/GPU memory, replayed step\s+\d+ MiB/);
   });
 });
