@@ -7,6 +7,7 @@ import {
   losses,
   type NiftiVolume,
   readNifti,
+  replayedPredictor,
   sliceAxial,
 } from '@befunet/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,6 +34,11 @@ export interface DemoState {
   numClasses?: number;
   ms?: number;
   dice?: number;
+  /**
+   * Forward passes of the loaded model so far: through TF.js, captured, and replayed from the
+   * capture (on WebGPU, from the third segmentation of a model on).
+   */
+  forwardPasses?: { direct: number; captures: number; replays: number };
 }
 declare global {
   interface Window {
@@ -137,6 +143,7 @@ async function segmentAndShow(picture: Picture, title: string, truth?: Int32Arra
     numClasses: result.numClasses,
     ms: result.ms,
     dice,
+    forwardPasses: { ...replayedPredictor(current.model).counts },
   });
   setState('done');
 }
