@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { applyKeepMask } from './dropout.js';
 import { SeededRandom } from './seeded-random.js';
-import { redrawOnReplay } from './webgpu/replay-redraws.js';
 
 /**
  * Drop-path (stochastic depth) of a residual branch: in training, zeroes each sample's branch with
@@ -11,16 +11,10 @@ import { redrawOnReplay } from './webgpu/replay-redraws.js';
  */
 export function dropPath<T extends tf.Tensor>(x: T, rate: number, training: boolean, seed?: number): T {
   if (!training || rate === 0) return x;
-  const keep = 1 - rate;
-  const batch = x.shape[0]!;
-  const drawFactors = () => {
-    const seeded = seed === undefined ? undefined : new SeededRandom(seed);
-    const draw = () => (seeded ? seeded.next() : Math.random());
-    return Float32Array.from({ length: batch }, () => Math.floor(draw() + keep) / keep);
-  };
-  return tf.tidy(() => {
-    const factors = tf.tensor(drawFactors(), [batch, ...x.shape.slice(1).map(() => 1)]);
-    redrawOnReplay(factors, drawFactors);
-    return tf.mul(x, factors) as T;
+  const perSample = [x.shape[0]!, ...x.shape.slice(1).map(() => 1)];
+  return applyKeepMask(x, rate, perSample, () => {
+    if (seed === undefined) return Math.random;
+    const seeded = new SeededRandom(seed);
+    return () => seeded.next();
   });
 }

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { expectClose, finiteDifferences, TOLERANCE, testProject } from '../../testing/src/index.ts';
+import {
+  expectAffineGradientsMatchFiniteDifferences,
+  expectClose,
+  TOLERANCE,
+  testProject,
+} from '../../testing/src/index.ts';
 import { ShapeError } from './errors.js';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LayerNorm, layerNorm } from './layer-norm.js';
 
@@ -51,39 +56,12 @@ describe('layerNorm', () => {
   );
 
   it.each([8, 6])('has the gradients of finite differences of the definition (%i channels)', async (c) => {
-    const shape = [3, c];
-    const x = seeded(3 * c, 4);
-    const gamma = seeded(c, 5);
-    const beta = seeded(c, 6);
-    const w = seeded(3 * c, 7); // loss = sum(w * y), so that every output matters differently
-    const loss = (xs: ArrayLike<number>, g: ArrayLike<number>, b: ArrayLike<number>) =>
-      reference(xs, c, g, b).reduce((a, v, i) => a + v * w[i]!, 0);
-    const fd = (values: Float64Array, at: (v: Float64Array) => number) => finiteDifferences(values, at, 1e-6);
-    const grads = tf.grads((xt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(layerNorm(xt, g, b), tf.tensor(Float32Array.from(w), shape))),
-    )([
-      tf.tensor(Float32Array.from(x), shape),
-      tf.tensor1d(Float32Array.from(gamma)),
-      tf.tensor1d(Float32Array.from(beta)),
-    ]);
-    const tol = { atol: 1e-4, rtol: 1e-4 };
-    await expectClose(
-      grads[0]!,
-      fd(x, (v) => loss(v, gamma, beta)),
-      tol,
-      'dx',
-    );
-    await expectClose(
-      grads[1]!,
-      fd(gamma, (v) => loss(x, v, beta)),
-      tol,
-      'dgamma',
-    );
-    await expectClose(
-      grads[2]!,
-      fd(beta, (v) => loss(x, gamma, v)),
-      tol,
-      'dbeta',
+    await expectAffineGradientsMatchFiniteDifferences(
+      layerNorm,
+      (x, gamma, beta) => reference(x, c, gamma, beta),
+      { shape: [3, c], x: seeded(3 * c, 4), gamma: seeded(c, 5), beta: seeded(c, 6), w: seeded(3 * c, 7) },
+      1e-6,
+      { atol: 1e-4, rtol: 1e-4 },
     );
   });
 

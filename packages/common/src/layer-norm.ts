@@ -89,33 +89,66 @@ function layerNormGradWgsl(lanes: 1 | 4, output: 'dx' | 'xhatDy'): string {
     }`;
 }
 
+/**
+ * Runs a LayerNorm-family program: one thread per row of `x` (the last axis, `channels` values),
+ * every input read in vec4 lanes when the channels allow; `inputs` in binding order, `x` first.
+ */
+function runRowProgram(
+  backend: WebGpuBackend,
+  kernelName: string,
+  key: string,
+  inputs: [string, tf.TensorInfo][],
+  epsilon: number,
+  body: (lanes: 1 | 4) => string,
+): tf.TensorInfo {
+  const x = inputs[0]![1];
+  const channels = x.shape.at(-1)!;
+  const lanes = channels % 4 === 0 ? 4 : 1;
+  return runFlatProgram(
+    backend,
+    {
+      kernelName,
+      key: `${key}_${lanes}`,
+      inputs: inputs.map(([name]) => ({ name, components: lanes })),
+      outputShape: [...x.shape],
+      outputComponents: lanes,
+      threads: tf.util.sizeFromShape(x.shape) / channels,
+      uniforms: [
+        ['blocks', channels / lanes],
+        ['channels', channels],
+        ['epsilon', epsilon, 'f32'],
+      ],
+      body: body(lanes),
+    },
+    inputs.map(([, tensor]) => tensor),
+  );
+}
+
 tf.registerKernel({
   kernelName: LAYER_NORM_GRAD_KERNEL,
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { x, gamma, dy } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; dy: tf.TensorInfo };
     const { epsilon, output } = attrs as { epsilon: number; output: 'dx' | 'xhatDy' };
-    const channels = x.shape.at(-1)!;
-    const lanes = channels % 4 === 0 ? 4 : 1;
     // xhat * dy does not read gamma (an unread binding would not be in the pipeline's layout).
-    const names = output === 'dx' ? ['x', 'gamma', 'dy'] : ['x', 'dy'];
-    return runFlatProgram(
+    const bound: [string, tf.TensorInfo][] =
+      output === 'dx'
+        ? [
+            ['x', x],
+            ['gamma', gamma],
+            ['dy', dy],
+          ]
+        : [
+            ['x', x],
+            ['dy', dy],
+          ];
+    return runRowProgram(
       backend as WebGpuBackend,
-      {
-        kernelName: LAYER_NORM_GRAD_KERNEL,
-        key: `layer_norm_grad_${output}_${lanes}`,
-        inputs: names.map((name) => ({ name, components: lanes })),
-        outputShape: [...x.shape],
-        outputComponents: lanes,
-        threads: tf.util.sizeFromShape(x.shape) / channels,
-        uniforms: [
-          ['blocks', channels / lanes],
-          ['channels', channels],
-          ['epsilon', epsilon, 'f32'],
-        ],
-        body: layerNormGradWgsl(lanes, output),
-      },
-      output === 'dx' ? [x, gamma, dy] : [x, dy],
+      LAYER_NORM_GRAD_KERNEL,
+      `layer_norm_grad_${output}`,
+      bound,
+      epsilon,
+      (lanes) => layerNormGradWgsl(lanes, output),
     );
   },
 });
@@ -125,29 +158,17 @@ tf.registerKernel({
   backendName: 'webgpu',
   kernelFunc: ({ inputs, attrs, backend }) => {
     const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
-    const channels = x.shape.at(-1)!;
-    const lanes = channels % 4 === 0 ? 4 : 1;
-    return runFlatProgram(
+    return runRowProgram(
       backend as WebGpuBackend,
-      {
-        kernelName: LAYER_NORM_KERNEL,
-        key: `layer_norm_${lanes}`,
-        inputs: [
-          { name: 'x', components: lanes },
-          { name: 'gamma', components: lanes },
-          { name: 'beta', components: lanes },
-        ],
-        outputShape: [...x.shape],
-        outputComponents: lanes,
-        threads: tf.util.sizeFromShape(x.shape) / channels,
-        uniforms: [
-          ['blocks', channels / lanes],
-          ['channels', channels],
-          ['epsilon', (attrs as { epsilon: number }).epsilon, 'f32'],
-        ],
-        body: layerNormWgsl(lanes),
-      },
-      [x, gamma, beta],
+      LAYER_NORM_KERNEL,
+      'layer_norm',
+      [
+        ['x', x],
+        ['gamma', gamma],
+        ['beta', beta],
+      ],
+      (attrs as { epsilon: number }).epsilon,
+      layerNormWgsl,
     );
   },
 });

@@ -1,7 +1,11 @@
 export { runOnBackend, testProject } from './backends.ts';
 export { everyByteCorruption } from './corruption.ts';
 export { expectError } from './errors.ts';
-export { finiteDifferences } from './finite-differences.ts';
+export {
+  type AffineGradientCase,
+  expectAffineGradientsMatchFiniteDifferences,
+  finiteDifferences,
+} from './finite-differences.ts';
 export { fixturePath, fixturesDir, fixtureTensor, loadFixture, nchwToNhwc } from './fixtures.ts';
 export { expectNoLeak } from './leaks.ts';
 export { saveAndReload } from './serialization.ts';

@@ -12,6 +12,7 @@ import { logitsOf, type TimingMs, time } from './timing.js';
 
 export { type TimingMs, time } from './timing.js';
 
+import { readOneAndDispose } from './issue-time.js';
 import { benchReplayedForward, type EncodeCost } from './replayed-forward-bench.js';
 import { benchReplayedTrainingStep, type ReplayedTrainingStepResult } from './replayed-training-bench.js';
 
@@ -206,12 +207,8 @@ export async function benchModel(
   const log = options.log ?? (() => {});
   const input = (b: number) => tf.randomUniform([b, imageSize, imageSize, 3], 0, 1, 'float32', 1);
 
-  const forward = (x: tf.Tensor) => async () => {
-    const out = model.predict(x) as tf.Tensor | tf.Tensor[];
-    const probe = tf.sum(tf.slice(logitsOf(out), [0, 0, 0, 0], [1, 1, 1, 1]));
-    await probe.data();
-    tf.dispose([out, probe]);
-  };
+  // The same read-back as the replayed forward's, so that the two rows time the same thing.
+  const forward = (x: tf.Tensor) => () => readOneAndDispose(model.predict(x) as tf.Tensor | tf.Tensor[]);
 
   const x1 = input(1);
   const xb = input(batch);
@@ -273,6 +270,7 @@ export async function benchModel(
 export function formatBenchTable(results: { label: string; result: ModelBenchResult }[]): string {
   const ms = (t: TimingMs) => `${t.median.toFixed(1)} ms`;
   const mb = (b: number | undefined) => (b == null ? '-' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+  const issueCost = (cost: EncodeCost) => `${cost.tfjs.toFixed(1)} / ${cost.replay.toFixed(2)} ms`;
   const rows: [string, ...string[]][] = [
     ['', ...results.map((r) => r.label)],
     ['backend', ...results.map((r) => r.result.backend)],
@@ -303,11 +301,7 @@ export function formatBenchTable(results: { label: string; result: ModelBenchRes
       ]),
     [
       'CPU to issue forward b1, TF.js / replay',
-      ...results.map((r) =>
-        r.result.replayed
-          ? `${r.result.replayed.encodeMs.tfjs.toFixed(1)} / ${r.result.replayed.encodeMs.replay.toFixed(2)} ms`
-          : '-',
-      ),
+      ...results.map((r) => (r.result.replayed ? issueCost(r.result.replayed.encodeMs) : '-')),
     ],
     ['training step', ...results.map((r) => (r.result.trainStep ? ms(r.result.trainStep.timing) : '-'))],
     [
@@ -318,7 +312,7 @@ export function formatBenchTable(results: { label: string; result: ModelBenchRes
       'CPU to issue a step, TF.js / replay',
       ...results.map((r) => {
         const cost = r.result.trainStep?.replayed?.encodeMs;
-        return cost ? `${cost.tfjs.toFixed(1)} / ${cost.replay.toFixed(2)} ms` : '-';
+        return cost ? issueCost(cost) : '-';
       }),
     ],
     ['GPU memory, replayed step', ...results.map((r) => mb(r.result.trainStep?.replayed?.memoryBytes))],

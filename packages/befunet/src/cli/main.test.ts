@@ -12,6 +12,22 @@ const out = folder.path;
 afterAll(folder.remove);
 
 // The CLI runs in child processes that pick their backend by flag: once, in the cpu project.
+/** `befunet bench` on the tiny preset at 32 px, batch 2: the short mode CI runs so that the benchmark cannot rot. */
+const benchTiny = (backend: 'cpu' | 'webgpu', runs: number) =>
+  runCli([
+    'bench',
+    '--backend',
+    backend,
+    '--preset',
+    'tiny',
+    '--size',
+    '32',
+    '--batch',
+    '2',
+    '--runs',
+    String(runs),
+  ]);
+
 describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
   it('runs the main job end to end: trains, evaluates, saves a loadable model and the metrics', async () => {
     const { stdout, stderr } = await runCli([
@@ -42,19 +58,7 @@ describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
   });
 
   it('benchmarks a preset and prints the table', async () => {
-    const { stdout } = await runCli([
-      'bench',
-      '--backend',
-      'cpu',
-      '--preset',
-      'tiny',
-      '--size',
-      '32',
-      '--batch',
-      '2',
-      '--runs',
-      '1',
-    ]);
+    const { stdout } = await benchTiny('cpu', 1);
     expect(stdout).toMatch(/forward, batch 1\s+\d+\.\d ms/);
     expect(stdout).toMatch(/forward, batch 2\s+\d+\.\d ms \(\d+\.\d img\/s\)/);
     expect(stdout).toMatch(/training step\s+\d+\.\d ms/);
@@ -79,19 +83,7 @@ describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
 
 describe.runIf(testProject() === 'webgpu')('befunet bench on WebGPU', () => {
   it('prints the replayed forward passes and training step beside the TF.js ones', async () => {
-    const { stdout } = await runCli([
-      'bench',
-      '--backend',
-      'webgpu',
-      '--preset',
-      'tiny',
-      '--size',
-      '32',
-      '--batch',
-      '2',
-      '--runs',
-      '2',
-    ]);
+    const { stdout } = await benchTiny('webgpu', 2);
     expect(stdout).toMatch(/backend\s+webgpu/);
     expect(stdout).toMatch(/forward, batch 1, replayed\s+\d+\.\d ms/);
     expect(stdout).toMatch(/forward, batch 2, replayed\s+\d+\.\d ms \(\d+\.\d img\/s\)/);

@@ -30,6 +30,7 @@ export class ReplayedTrainingStep {
   ) {
     this.call = new ReplayedCall((inputs) => this.step(inputs), {
       maxCaptures: 1,
+      onReplay: () => optimizer.countReplayedStep(),
       state: () => [
         ...model.weights.map((w) => w.read() as tf.Variable),
         ...([...optimizer.getState().slots.values()] as tf.Variable[]),
@@ -41,10 +42,7 @@ export class ReplayedTrainingStep {
   run(images: tf.Tensor, labels: tf.Tensor, lr: number): tf.Scalar {
     const rate = tf.scalar(lr);
     try {
-      const replays = this.call.counts.replays;
-      const loss = this.call.run([images, labels, rate]) as tf.Scalar;
-      if (this.call.counts.replays > replays) this.optimizer.countReplayedStep();
-      return loss;
+      return this.call.run([images, labels, rate]) as tf.Scalar;
     } finally {
       rate.dispose();
     }

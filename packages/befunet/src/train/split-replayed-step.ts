@@ -63,7 +63,7 @@ export class SplitReplayedStep {
         this.optimizer.apply(updates, lr!);
         return [];
       },
-      { maxCaptures: 1, state: stateVariables },
+      { maxCaptures: 1, state: stateVariables, onReplay: () => optimizer.countReplayedStep() },
     );
   }
 
@@ -84,9 +84,7 @@ export class SplitReplayedStep {
     if (this.microBatches === 0) throw new ConfigError('update() needs a gradients() call first');
     const rate = tf.scalar(lr);
     try {
-      const replays = this.updateCall.counts.replays;
       this.updateCall.run([rate, ...gradients.filter((g) => g !== undefined)]);
-      if (this.updateCall.counts.replays > replays) this.optimizer.countReplayedStep();
     } finally {
       rate.dispose();
     }

@@ -32,6 +32,16 @@ function makeNetwork() {
   return { fn, weights: [filter, gamma, beta, projection] };
 }
 
+/** Bytes of GPU buffers in use (TF.js's buffer manager). */
+const gpuBytes = () => (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU;
+
+/** Submits the queued GPU work: buffers disposed meanwhile go back to the pool. */
+async function settle() {
+  const probe = tf.tidy(() => tf.mul(tf.ones([4]), 1));
+  await probe.data();
+  probe.dispose();
+}
+
 const input = (seed: number) => tf.randomUniform([2, 6, 6, 4], -1, 1, 'float32', seed);
 
 async function expectSameValues(actual: tf.Tensor[], expected: tf.Tensor[]) {
@@ -85,11 +95,10 @@ describe.runIf(onWebGpu)('CapturedCall on WebGPU', () => {
     const { fn } = makeNetwork();
     tf.dispose(fn([input(30)]));
     const x = input(31);
-    const probe = tf.mul(x, 1);
-    await probe.data(); // submits queued work: buffers disposed meanwhile go back to the pool
+    const probe = tf.mul(x, 1); // uploads x, and submits the queued work (see settle)
+    await probe.data();
     probe.dispose();
     const tensors = tf.memory().numTensors;
-    const gpuBytes = () => (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU;
     const bytes = gpuBytes();
     const { capture, outputs } = CapturedCall.capture(fn, [x]);
     tf.dispose(outputs);
@@ -235,13 +244,6 @@ describe.runIf(onWebGpu)('ReplayedCall on WebGPU', () => {
 });
 
 describe.runIf(onWebGpu)('refused captures', () => {
-  const gpuBytes = () => (tf.memory() as tf.MemoryInfo & { numBytesInGPU: number }).numBytesInGPU;
-  async function settle() {
-    const probe = tf.tidy(() => tf.mul(tf.ones([4]), 1));
-    await probe.data(); // submits queued work: buffers disposed meanwhile go back to the pool
-    probe.dispose();
-  }
-
   it('give back every buffer they took, and leave no tensor behind', async () => {
     const { fn } = makeNetwork();
     const x = input(110);

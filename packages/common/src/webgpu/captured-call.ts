@@ -18,6 +18,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import {
+  BYTES_PER_ELEMENT,
+  bufferOf,
   DispatchRecorder,
   type Recording,
   type WebGpuBackendInternals,
@@ -50,8 +52,6 @@ interface CapturedTensor {
   size: number;
   buffer: GPUBuffer;
 }
-
-const BYTES_PER_ELEMENT = 4; // float32, int32 and bool are all 4 bytes on the WebGPU backend
 
 function describe(t: { shape: number[]; dtype: string }): string {
   return `[${t.shape.join(', ')}] ${t.dtype}`;
@@ -257,10 +257,6 @@ export class CapturedCall {
 function registeredVariables(): Record<string, tf.Variable> {
   return (tf.engine() as unknown as { state: { registeredVariables: Record<string, tf.Variable> } }).state
     .registeredVariables;
-}
-
-function bufferOf(backend: WebGpuBackendInternals, dataId: tf.DataId): GPUBuffer {
-  return backend.tensorMap.get(dataId).resource as GPUBuffer;
 }
 
 /**

@@ -94,7 +94,11 @@ export interface RecordingTargets<T> {
   state?: tf.Variable[];
 }
 
-function bufferOf(backend: WebGpuBackendInternals, dataId: tf.DataId): GPUBuffer {
+/** Bytes per element of float32, int32 and bool tensors alike on the WebGPU backend. */
+export const BYTES_PER_ELEMENT = 4;
+
+/** The GPU buffer holding a tensor's data (a WebGpuCaptureError for data held as a texture). */
+export function bufferOf(backend: WebGpuBackendInternals, dataId: tf.DataId): GPUBuffer {
   const resource = backend.tensorMap.get(dataId).resource;
   if (resource === null || !('mapState' in resource)) {
     throw new WebGpuCaptureError('a recorded kernel reads a tensor stored as a texture; only buffers replay');
@@ -192,7 +196,7 @@ export class DispatchRecorder {
       }
       return []; // the old value was never read: nothing to carry over
     }
-    return [{ from, to: before.buffer, size: variable.size * 4 }];
+    return [{ from, to: before.buffer, size: variable.size * BYTES_PER_ELEMENT }];
   }
 
   private flush(): void {

@@ -26,6 +26,8 @@ export interface ReplayedCallOptions {
    * optimizer slots), asked for when capturing (after the first call has created lazy slots).
    */
   state?: () => tf.Variable[];
+  /** Called after each replay (e.g. to count the optimizer steps a replayed training step applied). */
+  onReplay?: () => void;
 }
 
 export class ReplayedCall {
@@ -58,8 +60,10 @@ export class ReplayedCall {
     if (known) {
       this.captures.delete(signature); // most recently used last
       this.captures.set(signature, known);
+      const outputs = known.replay(list);
       this.counts.replays++;
-      return known.shapeResult(known.replay(list));
+      this.options.onReplay?.();
+      return known.shapeResult(outputs);
     }
     if (!this.warmedUp.has(signature)) {
       this.warmedUp.add(signature);
