@@ -7,6 +7,9 @@
 #   .official/BEFUnet  the official PyTorch code (git-ignored; never committed)
 # usage: bash packages/befunet/bench/gpu-host.sh OUT_DIR [SECONDS]   (SECONDS: the time to stay within)
 #        STOCK_BATCH=0 skips the comparison with TF.js's own kernels (default: at batch 2)
+#        PRESETS=official measures that preset alone (default: official,paper)
+#        VARIANT_FLAG=NAME=VALUE measures the first preset again with that tf.env() flag set
+#        PYTORCH_EXTRA=0 skips PyTorch's cudnn.benchmark, torch.compile and bf16 runs (eager only)
 #        SUBMIT_BATCHES=15,64,1000 (the default; 0 skips) times the forward with each WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
 # The TF.js table has the replayed forward passes and training step (captured once, replayed) beside
 # the TF.js ones, and the CPU time to issue each either way.
@@ -27,17 +30,18 @@ echo "== PyTorch eager, the official code's settings (cudnn deterministic)"
 timeout 100 python3 $reference --out "$out/pytorch-eager.json" 2>"$out/pytorch-eager.log" | tail -20
 
 echo "== TF.js WebGPU (Dawn, Vulkan)"
-timeout $(($(left) - 20)) bash .gpu/run.sh $( [ -d .gpu/fixtures ] && echo --fixtures .gpu/fixtures ) --out "$out/tfjs.json" --runs 10 --batch 10 \
+timeout $(($(left) - 20)) bash .gpu/run.sh $( [ -d .gpu/fixtures ] && echo --fixtures .gpu/fixtures ) --out "$out/tfjs.json" --runs 20 --batch 10 --presets "${PRESETS:-official,paper}" \
+  $( [ -n "${VARIANT_FLAG:-}" ] && echo --variant-flag "$VARIANT_FLAG" ) \
   $( [ "${STOCK_BATCH:-2}" != 0 ] && echo --stock-batch "${STOCK_BATCH:-2}" ) \
   $( [ "${SUBMIT_BATCHES:-15,64,1000}" != 0 ] && echo --submit-batches "${SUBMIT_BATCHES:-15,64,1000}" ) 2>"$out/tfjs.log" | tail -80
-grep -E "parity|median|first step|done in|submit every|CPU to issue" "$out/tfjs.log" | tail -48
+grep -E "round trip|dispatch cost|parity|median|first step|done in|submit every|CPU to issue" "$out/tfjs.log" | tail -48
 
-if [ "$(left)" -gt 70 ]; then
+if [ "${PYTORCH_EXTRA:-1}" != 0 ] && [ "$(left)" -gt 70 ]; then
   echo "== PyTorch eager, cudnn.benchmark ($(left) s left)"
   timeout $(($(left) - 10)) python3 $reference --cudnn-benchmark --out "$out/pytorch-benchmark.json" \
     2>"$out/pytorch-benchmark.log" | tail -20
 fi
-if [ "$(left)" -gt 150 ]; then
+if [ "${PYTORCH_EXTRA:-1}" != 0 ] && [ "$(left)" -gt 150 ]; then
   echo "== PyTorch torch.compile and bf16 autocast ($(left) s left)"
   timeout $(($(left) - 10)) python3 $reference --cudnn-benchmark --amp --compile --skip-train \
     --out "$out/pytorch-compile.json" 2>"$out/pytorch-compile.log" | tail -20

@@ -12,7 +12,8 @@
  * Prints a table and the slowest kernels, and writes JSON to --out FILE after every stage.
  *
  * usage: bash .gpu/run.sh [--fixtures DIR] [--out FILE] [--runs N] [--batch N] [--path vulkan|opengl|auto]
- *        [--quick] [--no-train] [--presets official,paper] [--stock-batch N] [--submit-batches 15,64,1000]
+ *        [--quick] [--no-train] [--presets official,paper] [--variant-flag NAME=VALUE] [--stock-batch N]
+ *        [--submit-batches 15,64,1000]
  *
  * On the NVIDIA hosts, Dawn's Vulkan needs the glvnd libraries (libGLX_nvidia depends on them):
  * carry the .deb files of libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2, unpack them with
@@ -21,7 +22,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readSafetensors } from '@befunet/common';
+import { CapturedCall, readSafetensors } from '@befunet/common';
 import { initNodeWebGpu } from '@befunet/common/node';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-train': { type: 'boolean', default: false },
     presets: { type: 'string', default: 'official,paper' },
+    'variant-flag': { type: 'string' },
     'stock-batch': { type: 'string' },
     'submit-batches': { type: 'string' },
   },
@@ -57,7 +59,8 @@ const report: Record<string, unknown> = {};
 
 const gpu = await initNodeWebGpu({
   path: args.path as 'vulkan' | 'opengl' | 'auto',
-  dawnFlags: ['enable-dawn-features=allow_unsafe_apis'],
+  // Timestamps in full resolution (Dawn rounds them to 2^16 ns by default: each kernel time 0 or 65 us).
+  dawnFlags: ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'],
 });
 report.adapter = { path: gpu.path, ...gpu.adapterInfo };
 log(`webgpu on ${gpu.path}: ${JSON.stringify(gpu.adapterInfo)}`);
@@ -66,6 +69,56 @@ const restoreGradients = installLowMemoryGradients();
 const save = () => {
   if (args.out) writeFileSync(args.out, JSON.stringify(report, null, 2));
 };
+
+{
+  // The floor under every forward timing: one small kernel, submitted, and its result read back.
+  const x = tf.ones([4]);
+  const roundTrip = await time(
+    async () => {
+      const y = tf.add(x, 1);
+      await y.data();
+      y.dispose();
+    },
+    50,
+    10,
+  );
+  report.roundTripMs = roundTrip;
+  log(
+    `round trip (one small kernel, read back): median ${roundTrip.median.toFixed(2)} ms (min ${roundTrip.min.toFixed(2)})`,
+  );
+  // What one more dispatch costs the GPU in a replay: chains of small dependent adds, captured and
+  // replayed, timed at two lengths (the difference over the extra dispatches).
+  const chain = (length: number) => (inputs: tf.Tensor[]) => {
+    let y = inputs[0]!;
+    for (let i = 0; i < length; i++) {
+      const next = tf.add(y, 1);
+      if (y !== inputs[0]) y.dispose();
+      y = next;
+    }
+    return y;
+  };
+  const replayTime = async (length: number) => {
+    const { capture, outputs } = CapturedCall.capture(chain(length), [x]);
+    tf.dispose(outputs);
+    const timing = await time(
+      async () => {
+        const [y] = capture.replay([x]);
+        await y!.data();
+        y!.dispose();
+      },
+      30,
+      5,
+    );
+    capture.dispose();
+    return timing.median;
+  };
+  const [short, long] = [await replayTime(50), await replayTime(1050)];
+  report.dispatchCostUs = long - short; // ms per 1000 dispatches = us per dispatch
+  log(
+    `dispatch cost in a replay: ${(long - short).toFixed(2)} us per small dependent kernel (50 kernels: ${short.toFixed(2)} ms, 1050: ${long.toFixed(2)} ms)`,
+  );
+  x.dispose();
+}
 
 if (args.fixtures) {
   const t0 = performance.now();
@@ -107,20 +160,34 @@ const configOf = (preset: 'official' | 'paper') =>
   args.quick
     ? befunetConfig('tiny', preset === 'official' ? { graph: 'official', edgeChannels: 8 } : {})
     : befunetConfig(preset);
-for (const preset of args.presets.split(',') as ('official' | 'paper')[]) {
+// Each preset as configured, then (with --variant-flag NAME=VALUE) the first preset again with that
+// tf.env() flag set: the same measurements of another configuration, side by side.
+const benchRuns: [preset: 'official' | 'paper', flag?: [string, string]][] = (
+  args.presets.split(',') as ('official' | 'paper')[]
+).map((preset) => [preset]);
+if (args['variant-flag']) {
+  const [name, value] = args['variant-flag'].split('=') as [string, string];
+  benchRuns.push([benchRuns[0]![0], [name, value]]);
+}
+for (const [preset, flag] of benchRuns) {
+  const label = flag ? `${preset}, ${flag[0]}=${flag[1]}` : preset;
+  const previous = flag ? tf.env().get(flag[0]) : undefined;
+  if (flag) tf.env().set(flag[0], Number(flag[1]));
   const model = createBefunet(configOf(preset));
-  log(`${preset}: ${model.countParams().toLocaleString('en-US')} parameters`);
+  log(`${label}: ${model.countParams().toLocaleString('en-US')} parameters`);
   const t0 = performance.now();
   const result = await benchModel(model, {
     batch,
     runs,
     warmup: 3,
+    topKernels: 24,
     train: !args['no-train'],
-    log: (l) => log(`${preset}: ${l}`),
+    log: (l) => log(`${label}: ${l}`),
   });
-  log(`${preset}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  results.push({ label: preset, result });
+  log(`${label}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  results.push({ label, result });
   model.dispose();
+  if (flag) tf.env().set(flag[0], previous!);
   save();
 }
 report.memory = tf.memory();

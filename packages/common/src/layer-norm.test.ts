@@ -8,7 +8,13 @@ import {
   testProject,
 } from '../../testing/src/index.ts';
 import { ShapeError } from './errors.js';
-import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LayerNorm, layerNorm } from './layer-norm.js';
+import {
+  LAYER_NORM_GRAD_KERNEL,
+  LAYER_NORM_KERNEL,
+  LayerNorm,
+  layerNorm,
+  threadsPerRow,
+} from './layer-norm.js';
 
 const seeded = (n: number, seed: number) => {
   let s = seed;
@@ -37,9 +43,17 @@ function reference(
   return out;
 }
 
+describe('threadsPerRow', () => {
+  it('is a power of two up to 8 that leaves each thread at least two lanes', () => {
+    expect([1, 2, 3, 4, 7, 8, 15, 16, 24, 1000].map(threadsPerRow)).toEqual([1, 1, 1, 2, 2, 4, 4, 8, 8, 8]);
+  });
+});
+
 describe('layerNorm', () => {
-  // 8 channels take the vec4 path of the WebGPU kernel, 6 the scalar one.
-  it.each([[[2, 3, 8]], [[4, 6]], [[1, 2, 2, 12]]])(
+  // 8 channels take the vec4 path of the WebGPU kernel, 6 the scalar one; on WebGPU a row of 8
+  // channels is one thread's, of 24 shared by 2 threads, of 96, 66 (scalar lanes) or 768 by 8
+  // (threadsPerRow), and 74 or 210 rows leave a workgroup part-used.
+  it.each([[[2, 3, 8]], [[4, 6]], [[1, 2, 2, 12]], [[2, 37, 96]], [[3, 70, 66]], [[4, 768]]])(
     'normalises the last axis of %j as the definition does',
     async (shape) => {
       const c = shape.at(-1)!;
@@ -55,15 +69,18 @@ describe('layerNorm', () => {
     },
   );
 
-  it.each([8, 6])('has the gradients of finite differences of the definition (%i channels)', async (c) => {
-    await expectAffineGradientsMatchFiniteDifferences(
-      layerNorm,
-      (x, gamma, beta) => reference(x, c, gamma, beta),
-      { shape: [3, c], x: seeded(3 * c, 4), gamma: seeded(c, 5), beta: seeded(c, 6), w: seeded(3 * c, 7) },
-      1e-6,
-      { atol: 1e-4, rtol: 1e-4 },
-    );
-  });
+  it.each([8, 6, 24, 66])(
+    'has the gradients of finite differences of the definition (%i channels)',
+    async (c) => {
+      await expectAffineGradientsMatchFiniteDifferences(
+        layerNorm,
+        (x, gamma, beta) => reference(x, c, gamma, beta),
+        { shape: [3, c], x: seeded(3 * c, 4), gamma: seeded(c, 5), beta: seeded(c, 6), w: seeded(3 * c, 7) },
+        1e-6,
+        { atol: 1e-4, rtol: 1e-4 },
+      );
+    },
+  );
 
   it.runIf(testProject() === 'webgpu')('is one kernel on WebGPU', async () => {
     const profile = await tf.profile(() => layerNorm(tf.ones([2, 5, 8]), tf.ones([8]), tf.zeros([8])));

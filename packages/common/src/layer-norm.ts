@@ -4,7 +4,8 @@
  *
  * tfjs-layers' own `LayerNormalization` tiles its statistics, gamma and beta to the input's size on
  * every call (four full-size copies, about eight kernels per norm). On WebGPU the op is one kernel
- * (`BefunetLayerNorm`: a thread per row, vec4 loads when the channels divide by 4), and its
+ * (`BefunetLayerNorm`: up to 8 threads share a row, vec4 loads when the channels divide by 4,
+ * the row sums added in workgroup memory), and its
  * gradient four (`BefunetLayerNormGrad` for dx and for xhat * dy, two sums) instead of about twenty;
  * elsewhere both are broadcasting TF.js ops. The gradient is the same formula on every backend:
  * with xhat = (x - mean) * rstd and g = dy * gamma (per row, over the C channels),
@@ -31,29 +32,92 @@ function laneHelpers(lanes: 1 | 4) {
   };
 }
 
-/** WGSL: `base` (row `index`'s first lane), its `mean` and `rstd` = 1 / sqrt(var + eps) over x. */
-function rowStatisticsWgsl(lanes: 1 | 4): string {
-  const { total, zero } = laneHelpers(lanes);
-  return `
-    let base = index * uniforms.blocks;
-    var sum = ${zero};
-    for (var i = 0; i < uniforms.blocks; i++) {
-      sum += x[base + i];
-    }
-    let mean = ${total('sum')} / f32(uniforms.channels);
-    var squares = ${zero};
-    for (var i = 0; i < uniforms.blocks; i++) {
-      let d = x[base + i] - mean;
-      squares += d * d;
-    }
-    let rstd = inverseSqrt(${total('squares')} / f32(uniforms.channels) + uniforms.epsilon);`;
+/** Threads of a workgroup of the row programs, which share it out among `ROWS_PER_WORKGROUP` rows. */
+const WORKGROUP_SIZE = 256;
+
+/**
+ * The most threads that share a row. Eight keep a row's threads in one SIMD group of Mesa's llvmpipe
+ * (8 lanes of 256-bit AVX2), where the software WebGPU of CI gave rows shared by 16 or 32 threads
+ * wrong sums (correct on SwiftShader's Vulkan); 8 x vec4 lanes still read 128 contiguous bytes.
+ */
+export const MAX_THREADS_PER_ROW = 8;
+
+/**
+ * Threads that share a row of `blocks` lanes: a power of two, up to MAX_THREADS_PER_ROW, that leaves
+ * each at least two lanes (neighbouring threads read neighbouring lanes of the row).
+ */
+export function threadsPerRow(blocks: number): number {
+  let threads = 1;
+  while (threads < MAX_THREADS_PER_ROW && threads * 4 <= blocks) threads *= 2;
+  return threads;
 }
 
-function layerNormWgsl(lanes: 1 | 4): string {
-  return `${rowStatisticsWgsl(lanes)}
-    for (var i = 0; i < uniforms.blocks; i++) {
-      result[base + i] = (x[base + i] - mean) * rstd * gamma[i] + beta[i];
+/**
+ * WGSL: `rowTotal(value, index)`, the sum of `value` over the threads of one row (a tree in workgroup
+ * memory). Every thread of the workgroup must call it, valid row or not, as it holds barriers.
+ */
+function rowTotalWgsl(rowThreads: number): string {
+  return `
+    var<workgroup> rowPartials : array<f32, ${WORKGROUP_SIZE}>;
+    fn rowTotal(value : f32, index : i32) -> f32 {
+      let slot = index % ${WORKGROUP_SIZE};
+      let lane = index % ${rowThreads};
+      rowPartials[slot] = value;
+      workgroupBarrier();
+for (var stride = ${rowThreads >> 1}; stride > 0; stride = stride / 2) {
+        if (lane < stride) {
+          rowPartials[slot] = rowPartials[slot] + rowPartials[slot + stride];
+        }
+        workgroupBarrier();
+      }
+      let total = rowPartials[slot - lane];
+      workgroupBarrier();
+      return total;
     }`;
+}
+
+/**
+ * WGSL: this thread's `row`, `lane` among the row's `rowThreads`, `valid` (a real row, not a spare
+ * thread), `base` (the row's first lane), and the row's `mean` and `rstd` = 1 / sqrt(var + eps).
+ * A thread adds up lanes lane, lane + rowThreads, ... of its row; rowTotal adds the threads up.
+ */
+function rowStatisticsWgsl(lanes: 1 | 4, rowThreads: number): string {
+  const { total, zero } = laneHelpers(lanes);
+  return `
+    let lane = index % ${rowThreads};
+    let row = index / ${rowThreads};
+    let valid = row < uniforms.rows;
+    let base = row * uniforms.blocks;
+    var sum = ${zero};
+    if (valid) {
+      for (var i = lane; i < uniforms.blocks; i += ${rowThreads}) {
+        sum += x[base + i];
+      }
+    }
+    let mean = rowTotal(${total('sum')}, index) / f32(uniforms.channels);
+    var squares = ${zero};
+    if (valid) {
+      for (var i = lane; i < uniforms.blocks; i += ${rowThreads}) {
+        let d = x[base + i] - mean;
+        squares += d * d;
+      }
+    }
+    let rstd = inverseSqrt(rowTotal(${total('squares')}, index) / f32(uniforms.channels) + uniforms.epsilon);`;
+}
+
+/** WGSL: a loop over this thread's lanes of a valid row. */
+function forOwnLanes(rowThreads: number, body: string): string {
+  return `
+    if (valid) {
+      for (var i = lane; i < uniforms.blocks; i += ${rowThreads}) {
+        ${body}
+      }
+    }`;
+}
+
+function layerNormWgsl(lanes: 1 | 4, rowThreads: number): string {
+  return `${rowStatisticsWgsl(lanes, rowThreads)}
+    ${forOwnLanes(rowThreads, 'result[base + i] = (x[base + i] - mean) * rstd * gamma[i] + beta[i];')}`;
 }
 
 /** The name of the fused WebGPU kernel of the gradient: dx, or xhat * dy (for dgamma), per row. */
@@ -64,34 +128,35 @@ export const LAYER_NORM_GRAD_KERNEL = 'BefunetLayerNormGrad';
  * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)); or `xhatDy` = xhat * dy, summed over rows
  * afterwards for dgamma.
  */
-function layerNormGradWgsl(lanes: 1 | 4, output: 'dx' | 'xhatDy'): string {
+function layerNormGradWgsl(lanes: 1 | 4, rowThreads: number, output: 'dx' | 'xhatDy'): string {
   const { total, zero } = laneHelpers(lanes);
-  const statistics = rowStatisticsWgsl(lanes);
+  const statistics = rowStatisticsWgsl(lanes, rowThreads);
   if (output === 'xhatDy') {
     return `${statistics}
-    for (var i = 0; i < uniforms.blocks; i++) {
-      result[base + i] = (x[base + i] - mean) * rstd * dy[base + i];
-    }`;
+    ${forOwnLanes(rowThreads, 'result[base + i] = (x[base + i] - mean) * rstd * dy[base + i];')}`;
   }
   return `${statistics}
     var sumG = ${zero};
     var sumGXhat = ${zero};
-    for (var i = 0; i < uniforms.blocks; i++) {
-      let g = dy[base + i] * gamma[i];
-      sumG += g;
-      sumGXhat += g * (x[base + i] - mean) * rstd;
-    }
-    let meanG = ${total('sumG')} / f32(uniforms.channels);
-    let meanGXhat = ${total('sumGXhat')} / f32(uniforms.channels);
-    for (var i = 0; i < uniforms.blocks; i++) {
-      let xhat = (x[base + i] - mean) * rstd;
-      result[base + i] = rstd * (dy[base + i] * gamma[i] - meanG - xhat * meanGXhat);
-    }`;
+    ${forOwnLanes(
+      rowThreads,
+      `let g = dy[base + i] * gamma[i];
+        sumG += g;
+        sumGXhat += g * (x[base + i] - mean) * rstd;`,
+    )}
+    let meanG = rowTotal(${total('sumG')}, index) / f32(uniforms.channels);
+    let meanGXhat = rowTotal(${total('sumGXhat')}, index) / f32(uniforms.channels);
+    ${forOwnLanes(
+      rowThreads,
+      `let xhat = (x[base + i] - mean) * rstd;
+        result[base + i] = rstd * (dy[base + i] * gamma[i] - meanG - xhat * meanGXhat);`,
+    )}`;
 }
 
 /**
- * Runs a LayerNorm-family program: one thread per row of `x` (the last axis, `channels` values),
- * every input read in vec4 lanes when the channels allow; `inputs` in binding order, `x` first.
+ * Runs a LayerNorm-family program: each row of `x` (the last axis, `channels` values) shared by
+ * threadsPerRow threads of one workgroup, every input read in vec4 lanes when the channels allow;
+ * `inputs` in binding order, `x` first.
  */
 function runRowProgram(
   backend: WebGpuBackend,
@@ -99,26 +164,32 @@ function runRowProgram(
   key: string,
   inputs: [string, tf.TensorInfo][],
   epsilon: number,
-  body: (lanes: 1 | 4) => string,
+  body: (lanes: 1 | 4, rowThreads: number) => string,
 ): tf.TensorInfo {
   const x = inputs[0]![1];
   const channels = x.shape.at(-1)!;
   const lanes = channels % 4 === 0 ? 4 : 1;
+  const blocks = channels / lanes;
+  const rowThreads = threadsPerRow(blocks);
+  const rows = tf.util.sizeFromShape(x.shape) / channels;
   return runFlatProgram(
     backend,
     {
       kernelName,
-      key: `${key}_${lanes}`,
+      key: `${key}_${lanes}_${rowThreads}`,
       inputs: inputs.map(([name]) => ({ name, components: lanes })),
       outputShape: [...x.shape],
       outputComponents: lanes,
-      threads: tf.util.sizeFromShape(x.shape) / channels,
+      threads: rows * rowThreads,
       uniforms: [
-        ['blocks', channels / lanes],
+        ['rows', rows],
+        ['blocks', blocks],
         ['channels', channels],
         ['epsilon', epsilon, 'f32'],
       ],
-      body: body(lanes),
+      functions: rowTotalWgsl(rowThreads),
+      body: body(lanes, rowThreads),
+      cooperative: { workgroupSize: WORKGROUP_SIZE },
     },
     inputs.map(([, tensor]) => tensor),
   );
@@ -148,7 +219,7 @@ tf.registerKernel({
       `layer_norm_grad_${output}`,
       bound,
       epsilon,
-      (lanes) => layerNormGradWgsl(lanes, output),
+      (lanes, rowThreads) => layerNormGradWgsl(lanes, rowThreads, output),
     );
   },
 });

@@ -104,6 +104,8 @@ export const denseConvCases: DenseConvCase[] = [
   ['3x3 stride 2 same', 3, 2, 'same'],
   ['3x3 stride 2 valid', 3, 2, 'valid'],
   ['1x1 stride 1', 1, 1, 'valid'],
+  ['1x1 stride 1 same', 1, 1, 'same'],
+  ['1x1 stride 2 valid', 1, 2, 'valid'],
   ['4x4 stride 4 valid', 4, 4, 'valid'],
 ];
 
@@ -118,6 +120,22 @@ export const depthwiseConvCases: DepthwiseConvCase[] = [
   ['2x2 stride 3 valid', 2, 3, 1, 'valid', 1],
 ];
 
+/** A depthwise case's filter shape, a seeded dy, and the span (k - 1) * dilation + 1 of its taps. */
+function depthwiseGradientCase(
+  xShape: number[],
+  k: number,
+  stride: number,
+  dilation: number,
+  pad: 'same' | 'valid',
+  m: number,
+  dySeed: number,
+) {
+  const channels = xShape[3]!;
+  const filterShape = [k, k, channels, m];
+  const dy = random(outShape(xShape, filterShape, stride, dilation, pad, true), dySeed);
+  return { channels, filterShape, dy, span: (k - 1) * dilation + 1 };
+}
+
 /**
  * The depthwise filter gradient on `backend` (after `prepare`) against TF.js's cpu kernel, which
  * for dilation d gets the equivalent undilated filter (zeros between the taps).
@@ -128,9 +146,7 @@ export async function expectDepthwiseFilterGradientAsCpu(
   xShape: number[],
   [, k, stride, dilation, pad, m]: DepthwiseConvCase,
 ) {
-  const channels = xShape[3]!;
-  const filterShape = [k, k, channels, m];
-  const dy = random(outShape(xShape, filterShape, stride, dilation, pad, true), 3);
+  const { channels, filterShape, dy, span } = depthwiseGradientCase(xShape, k, stride, dilation, pad, m, 3);
   const x = random(xShape, 4);
   const attrs = { strides: stride, pad };
   const actual = await runKernel(
@@ -140,7 +156,6 @@ export async function expectDepthwiseFilterGradientAsCpu(
     { ...attrs, dilations: dilation, filterShape },
     prepare,
   );
-  const span = (k - 1) * dilation + 1;
   const cpu = await runKernel(
     'cpu',
     tf.DepthwiseConv2dNativeBackpropFilter,
@@ -152,4 +167,39 @@ export async function expectDepthwiseFilterGradientAsCpu(
     actual.values,
     filterTaps(k, dilation, channels * m).map((i) => cpu.values[i]!),
   );
+}
+
+/**
+ * The depthwise input gradient on `backend` (after `prepare`) against TF.js's cpu kernel, which for
+ * dilation d gets the equivalent undilated filter (zeros between the taps).
+ */
+export async function expectDepthwiseInputGradientAsCpu(
+  backend: string,
+  prepare: () => void,
+  xShape: number[],
+  [, k, stride, dilation, pad, m]: DepthwiseConvCase,
+) {
+  const { channels, filterShape, dy, span } = depthwiseGradientCase(xShape, k, stride, dilation, pad, m, 5);
+  const filter = random(filterShape, 6);
+  const attrs = { strides: stride, pad, inputShape: xShape };
+  const actual = await runKernel(
+    backend,
+    tf.DepthwiseConv2dNativeBackpropInput,
+    { dy, filter },
+    { ...attrs, dilations: dilation },
+    prepare,
+  );
+  const dilated = new Float32Array(span * span * channels * m);
+  filterTaps(k, dilation, channels * m).forEach((to, from) => {
+    dilated[to] = filter.values[from]!;
+  });
+  const undilated: Input = { shape: [span, span, channels, m], values: dilated, dtype: 'float32' };
+  const cpu = await runKernel(
+    'cpu',
+    tf.DepthwiseConv2dNativeBackpropInput,
+    { dy, filter: undilated },
+    { ...attrs, dilations: 1 },
+  );
+  expect(actual.shape).toEqual(cpu.shape);
+  expectClose(actual.values, cpu.values);
 }

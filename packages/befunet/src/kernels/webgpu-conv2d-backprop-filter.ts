@@ -5,10 +5,10 @@
  * dW[ky, kx, ci, co] = sum over b, oy, ox of x[b, oy*sh + ky - pt, ox*sw + kx - pl, ci] * dy[b, oy, ox, co].
  * Each thread owns a block of CI x CO weights of one tap (CI, CO = 4 when the channel count allows
  * vec4 loads, else 1) and accumulates their outer products over its rows: one x load and one dy load
- * feed CI * CO multiply-adds.
+ * feed CI * CO multiply-adds. Pointwise convs (1x1, stride 1, no padding) go to a matrix product.
  */
 
-import { ConfigError, type WebGpuBackend } from '@befunet/common';
+import { ConfigError, runRegisteredKernel, type WebGpuBackend } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendKernel } from './kernel-overrides.js';
 import { ROW_SLICE_WGSL, runFilterGradient } from './webgpu-filter-gradient.js';
@@ -64,6 +64,46 @@ function body(ci: 1 | 4, co: 1 | 4): string {
     ${store}`;
 }
 
+/** A 1x1 conv with stride 1 and no padding: every input pixel meets the filter once. */
+function isPointwise(info: tf.backend_util.Conv2DInfo): boolean {
+  const { top, bottom, left, right } = info.padInfo;
+  return (
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    top + bottom + left + right === 0
+  );
+}
+
+/**
+ * A pointwise conv's filter gradient is a matrix product, dW[0, 0, ci, co] = sum over pixels p of
+ * x[p, ci] * dy[p, co] = (x^T dy)[ci, co] with x [pixels, Ci] and dy [pixels, Co]: the registered
+ * BatchMatMul (our split one of webgpu-split-k-matmul.ts, when registered), whose tiles reuse every
+ * load where the row slices reload x and dy for each 4 x 4 block of weights.
+ */
+function pointwiseFilterGradient(
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  filterShape: number[],
+  backend: WebGpuBackend,
+): tf.TensorInfo {
+  const reshape = (t: tf.TensorInfo, shape: number[]) =>
+    runRegisteredKernel('Reshape', { x: t }, { shape }, backend);
+  const pixels = tf.util.sizeFromShape(x.shape.slice(0, 3));
+  const a = reshape(x, [1, pixels, x.shape[3]!]);
+  const b = reshape(dy, [1, pixels, dy.shape[3]!]);
+  const product = runRegisteredKernel(
+    'BatchMatMul',
+    { a, b },
+    { transposeA: true, transposeB: false },
+    backend,
+  );
+  const out = reshape(product, filterShape);
+  for (const t of [a, b, product]) backend.disposeData(t.dataId);
+  return out;
+}
+
 function conv2dBackpropFilter(
   { x, dy }: { x: tf.TensorInfo; dy: tf.TensorInfo },
   attrs: Attrs,
@@ -80,6 +120,7 @@ function conv2dBackpropFilter(
     attrs.pad,
     attrs.dimRoundingMode,
   );
+  if (isPointwise(info)) return pointwiseFilterGradient(x, dy, attrs.filterShape, backend);
   const ci = info.inChannels % 4 === 0 ? 4 : 1;
   const co = info.outChannels % 4 === 0 ? 4 : 1;
   return runFilterGradient(

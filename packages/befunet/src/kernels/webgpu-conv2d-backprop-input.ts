@@ -9,16 +9,9 @@
  * forward conv reaches 4.9 (H200, BASELINES.md); strides above 1 still go to it (`fallback`).
  */
 
-import { runRegisteredKernel, type WebGpuBackend } from '@befunet/common';
+import { runRegisteredKernel } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-
-interface Attrs {
-  inputShape: [number, number, number, number];
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
+import { inputGradientCall } from './webgpu-input-gradient.js';
 
 /**
  * The padding as TF.js names it where it can: `valid` (none) and `same` take the backend's fast
@@ -49,19 +42,7 @@ export function webgpuConv2dBackpropInputOver(fallback: tf.KernelConfig): tf.Ker
     kernelName: tf.Conv2DBackpropInput,
     backendName: 'webgpu',
     kernelFunc: (args) => {
-      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const attrs = args.attrs as unknown as Attrs;
-      const backend = args.backend as WebGpuBackend;
-      const info = tf.backend_util.computeConv2DInfo(
-        attrs.inputShape,
-        filter.shape as [number, number, number, number],
-        attrs.strides,
-        1,
-        attrs.pad,
-        attrs.dimRoundingMode,
-        false,
-        attrs.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
-      );
+      const { dy, filter, backend, info } = inputGradientCall(args, false);
       const { top, bottom, left, right } = info.padInfo;
       const kh = info.filterHeight;
       const kw = info.filterWidth;

@@ -6,12 +6,13 @@
  * one thread that walks all positions: a 1x1 conv with 30 channels at 10x224x224 runs 900 threads of
  * 500,000 steps each, which leaves a GPU almost idle for a long time. Ours split the positions into
  * `slices` of whole output rows (r = b * outHeight + oy), one thread per (slice, filter element or
- * group of 4), write the partial sums as [slices, ...filterShape] and add them up with the backend's
- * own Sum.
+ * group of 4), write the partial sums as [slices, ...filterShape] and add them up with the
+ * leading-axes sum of webgpu-leading-sum.ts.
  */
 
 import { runFlatProgram, runRegisteredKernel, type WebGpuBackend } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
+import { sumLeadingRows } from './webgpu-leading-sum.js';
 
 /**
  * Threads a filter gradient aims for: by default 2^18, enough to fill a large GPU (an H100 holds 132
@@ -31,7 +32,7 @@ function sumSlices(partials: tf.TensorInfo, filterShape: number[], backend: WebG
   const out =
     partials.shape[0] === 1
       ? runRegisteredKernel('Reshape', { x: partials }, { shape: filterShape }, backend)
-      : runRegisteredKernel('Sum', { x: partials }, { axis: [0], keepDims: false }, backend);
+      : sumLeadingRows(backend, partials, partials.shape[0]!, filterShape);
   backend.disposeData(partials.dataId);
   return out;
 }

@@ -8,6 +8,7 @@ import {
   depthwiseConvCases,
   expectClose,
   expectDepthwiseFilterGradientAsCpu,
+  expectDepthwiseInputGradientAsCpu,
   expectSameAsCpu as expectSameAsCpuOn,
   type Input,
   outShape,
@@ -71,6 +72,14 @@ describe.runIf(testProject() === 'webgpu')('webgpu kernels, against the cpu back
     ),
   )('DepthwiseConv2dNativeBackpropFilter: %s', (_, c, channels) =>
     expectDepthwiseFilterGradientAsCpu('webgpu', prepareWebGpu, [2, 11, 9, channels], c),
+  );
+
+  it.each(
+    depthwiseConvCases.flatMap((c) =>
+      [3, 8].map((channels) => [`${c[0]}, ${channels} channels`, c, channels] as const),
+    ),
+  )('DepthwiseConv2dNativeBackpropInput: %s', (_, c, channels) =>
+    expectDepthwiseInputGradientAsCpu('webgpu', prepareWebGpu, [2, 11, 9, channels], c),
   );
 
   it('DepthwiseConv2dNativeBackpropFilter with several rows per slice', async () => {

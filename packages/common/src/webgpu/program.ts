@@ -60,6 +60,12 @@ export interface FlatProgramSpec {
   body: string;
   /** WGSL functions the body calls, placed before `main` (they may read `uniforms`). */
   functions?: string;
+  /**
+   * The threads of a workgroup of this size work together through workgroup memory and barriers.
+   * A barrier needs every thread of its workgroup, so `main` then has no early return: the body must
+   * itself skip the work and writes of the spare threads (index >= uniforms.threads).
+   */
+  cooperative?: { workgroupSize: number };
 }
 
 /** Runs a float32 program with one thread per `index` in [0, threads). */
@@ -72,6 +78,7 @@ export function runFlatProgram(
     requireDType(inputs[i]!, 'float32', `${spec.kernelName} ${name}`);
   });
   const uniforms: [string, number, ('i32' | 'f32')?][] = [['threads', spec.threads], ...spec.uniforms];
+  const workgroupSize = spec.cooperative?.workgroupSize ?? WORKGROUP_SIZE;
   const program: WebGpuProgram = {
     variableNames: spec.inputs.map((i) => i.name),
     variableComponents: spec.inputs.map((i) => i.components),
@@ -79,14 +86,12 @@ export function runFlatProgram(
     outputShape: spec.outputShape,
     shaderKey: `befunet_${spec.key}`,
     dispatchLayout: { x: spec.outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(spec.threads / WORKGROUP_SIZE), 1, 1],
-    workgroupSize: [WORKGROUP_SIZE, 1, 1],
+    dispatch: [Math.ceil(spec.threads / workgroupSize), 1, 1],
+    workgroupSize: [workgroupSize, 1, 1],
     uniforms: uniforms.map(([name, , type]) => `${name} : ${type ?? 'i32'},`).join(' '),
     getUserCode: () => `${spec.functions ?? ''}
       fn main(index : i32) {
-        if (index >= uniforms.threads) {
-          return;
-        }
+        ${spec.cooperative ? '' : 'if (index >= uniforms.threads) { return; }'}
         ${spec.body}
       }`,
   };
