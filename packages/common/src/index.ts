@@ -74,7 +74,7 @@ export {
   type WeightAssignment,
 } from './state-dict.js';
 export { CapturedCall, type CaptureOptions, type TensorFunction } from './webgpu/captured-call.js';
-export { WebGpuCaptureError } from './webgpu/dispatch-recorder.js';
+export { submitPending, WebGpuCaptureError } from './webgpu/dispatch-recorder.js';
 export { registerElementwiseKernel } from './webgpu/elementwise.js';
 export {
   type FlatProgramSpec,

@@ -4,7 +4,9 @@
  * (where Dawn over OpenGL runs the work) is subtracted. On a fast GPU this issuing is what bounds
  * TF.js (0.1-0.2 ms per kernel launch on an H100 host).
  */
+import { submitPending } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
+import { logitsOf } from './timing.js';
 
 interface SubmitQueue {
   submit(commandBuffers: unknown[]): void;
@@ -21,7 +23,7 @@ export type Outputs = tf.Tensor | tf.Tensor[];
 
 /** Reads one value of the (first) output, so that its GPU work is done, and disposes the outputs. */
 export async function readOneAndDispose(out: Outputs): Promise<void> {
-  const first = Array.isArray(out) ? out[0]! : out;
+  const first = logitsOf(out);
   const probe =
     first.rank === 0
       ? tf.clone(first)
@@ -60,8 +62,7 @@ export async function issueTime(run: () => Outputs, runs: number): Promise<numbe
       inSubmit = 0;
       const t0 = performance.now();
       const out = run();
-      backend.endComputePassEncoder();
-      if (backend.commandEncoder) backend.submitQueue();
+      submitPending(backend);
       if (i >= 0) samples.push(performance.now() - t0 - inSubmit);
       await readOneAndDispose(out);
     }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ReplayedTrainingStep } from '../train/replayed-training-step.js';
 import { Sgd } from '../train/sgd.js';
+import { trainingState } from '../train/slot-optimizer.js';
 import { issueTime, readOneAndDispose } from './issue-time.js';
 import type { EncodeCost } from './replayed-forward-bench.js';
 import { logitsOf, type TimingMs, time } from './timing.js';
@@ -52,8 +53,8 @@ export async function benchReplayedTrainingStep(
     );
     const dispatches = stepper.dispatchCount ?? 0;
     const heldBytes = stepper.heldBytes;
-    const stateTensors = [...model.weights.map((w) => w.read()), ...optimizer.getState().slots.values()];
-    const memoryBytes = heldBytes + stateTensors.reduce((sum, t) => sum + 4 * t.size, 0);
+    const stateBytes = trainingState(model, optimizer).reduce((sum, t) => sum + 4 * t.size, 0);
+    const memoryBytes = heldBytes + stateBytes;
     log(
       `training step, batch ${batch}, replayed: median ${timing.median.toFixed(2)} ms, ${dispatches} dispatches`,
     );

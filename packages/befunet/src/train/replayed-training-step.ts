@@ -15,7 +15,8 @@
 import { ReplayedCall } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Sgd } from './sgd.js';
+import { type Sgd, withLearningRate } from './sgd.js';
+import { trainingState } from './slot-optimizer.js';
 
 /** The loss of the model's training-mode outputs against the labels. */
 export type TrainingLossFunction = (outputs: tf.Tensor | tf.Tensor[], labels: tf.Tensor) => tf.Scalar;
@@ -31,31 +32,18 @@ export class ReplayedTrainingStep {
     this.call = new ReplayedCall((inputs) => this.step(inputs), {
       maxCaptures: 1,
       onReplay: () => optimizer.countReplayedStep(),
-      state: () => [
-        ...model.weights.map((w) => w.read() as tf.Variable),
-        ...([...optimizer.getState().slots.values()] as tf.Variable[]),
-      ],
+      state: () => trainingState(model, optimizer),
     });
   }
 
   /** One step on `images` and `labels` at learning rate `lr`; returns the loss (the caller owns it). */
   run(images: tf.Tensor, labels: tf.Tensor, lr: number): tf.Scalar {
-    const rate = tf.scalar(lr);
-    try {
-      return this.call.run([images, labels, rate]) as tf.Scalar;
-    } finally {
-      rate.dispose();
-    }
+    return withLearningRate(lr, (rate) => this.call.run([images, labels, rate]) as tf.Scalar);
   }
 
   /** One step through TF.js, never captured or replayed (the reference the replays equal). */
   runDirect(images: tf.Tensor, labels: tf.Tensor, lr: number): tf.Scalar {
-    const rate = tf.scalar(lr);
-    try {
-      return this.step([images, labels, rate]);
-    } finally {
-      rate.dispose();
-    }
+    return withLearningRate(lr, (rate) => this.step([images, labels, rate]));
   }
 
   /** Steps run through TF.js by `run`, captured, and replayed. */

@@ -83,3 +83,13 @@ export class Sgd extends SlotOptimizer {
     return tf.sub(w, tf.mul(lr, buf!));
   }
 }
+
+/** `run(rate)` with the learning rate as a one-element tensor (an input of a replayed step), freed after. */
+export function withLearningRate<T>(lr: number, run: (rate: tf.Scalar) => T): T {
+  const rate = tf.scalar(lr);
+  try {
+    return run(rate);
+  } finally {
+    rate.dispose();
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { ConfigError, formatShape, ShapeError, WeightLoadError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 
 /** One parameter to update: its stable name (the checkpoint key), the variable, its gradient. */
 export interface ParameterUpdate {
@@ -86,6 +87,11 @@ export abstract class SlotOptimizer {
     return v;
   }
 
+  /** The slot variables (the optimizer's own: read, do not dispose). */
+  slotVariables(): tf.Variable[] {
+    return [...this.slots.values()];
+  }
+
   /** The state to save (the tensors are the optimizer's own: read, do not dispose). */
   getState(): OptimizerState {
     return { steps: this.stepsTaken, slots: new Map(this.slots) };
@@ -135,4 +141,12 @@ export abstract class SlotOptimizer {
   dispose(): void {
     this.disposeSlots();
   }
+}
+
+/**
+ * The variables a training step assigns: the model's weights and the optimizer's slots (the state
+ * of a replayed step, and what the GPU memory of one counts besides the capture).
+ */
+export function trainingState(model: tfl.LayersModel, optimizer: SlotOptimizer): tf.Variable[] {
+  return [...model.weights.map((w) => w.read() as tf.Variable), ...optimizer.slotVariables()];
 }

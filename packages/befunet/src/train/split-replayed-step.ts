@@ -9,8 +9,8 @@
  * same kernels as the TF.js calls: the trained weights are the same to the bit (tested).
  */
 import { ConfigError, ReplayedCall } from '@befunet/common';
-import * as tf from '@tensorflow/tfjs-core';
-import type { Sgd } from './sgd.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type Sgd, withLearningRate } from './sgd.js';
 import type { ParameterUpdate } from './slot-optimizer.js';
 
 /** What the gradients phase gives the trainer; the caller owns the tensors. */
@@ -26,7 +26,6 @@ export class SplitReplayedStep {
   private readonly updateCall: ReplayedCall;
   /** Which parameters get a gradient: fixed by the graph, learned at the first call. */
   private reached?: boolean[];
-  private microBatches = 0;
 
   /**
    * `computeGradients(images, labels)` is the trainer's gradients phase through TF.js (one entry of
@@ -69,7 +68,6 @@ export class SplitReplayedStep {
 
   /** The gradients phase on micro-batches `images[i]`, `labels[i]`. */
   gradients(images: tf.Tensor[], labels: tf.Tensor[]): StepGradients {
-    this.microBatches = images.length;
     const [loss, countSum, ...defined] = this.gradientsCall.run([...images, ...labels]) as tf.Tensor[];
     let next = 0;
     return {
@@ -81,13 +79,8 @@ export class SplitReplayedStep {
 
   /** The SGD update with the gradients phase's `gradients` at learning rate `lr`. */
   update(gradients: (tf.Tensor | undefined)[], lr: number): void {
-    if (this.microBatches === 0) throw new ConfigError('update() needs a gradients() call first');
-    const rate = tf.scalar(lr);
-    try {
-      this.updateCall.run([rate, ...gradients.filter((g) => g !== undefined)]);
-    } finally {
-      rate.dispose();
-    }
+    if (!this.reached) throw new ConfigError('update() needs a gradients() call first');
+    withLearningRate(lr, (rate) => this.updateCall.run([rate, ...gradients.filter((g) => g !== undefined)]));
   }
 
   /** Phases run through TF.js, captured and replayed: [gradients, update]. */

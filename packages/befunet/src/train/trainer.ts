@@ -41,7 +41,7 @@ import { createOptimizer, type OptimizerConfig, resolveOptimizerConfig } from '.
 import { classCounts, RunningDice } from './running-dice.js';
 import { type LrSchedule, learningRateAt, resolveSchedule } from './schedule.js';
 import { Sgd } from './sgd.js';
-import type { ParameterUpdate } from './slot-optimizer.js';
+import { type ParameterUpdate, trainingState } from './slot-optimizer.js';
 import { SplitReplayedStep, type StepGradients } from './split-replayed-step.js';
 import type { BestMetric, TrainState } from './train-state.js';
 import { type TrainingLossOptions, trainingLoss } from './training-loss.js';
@@ -237,10 +237,7 @@ export async function train(
   // On WebGPU with SGD, both phases of a step replay captured GPU work (split-replayed-step.ts).
   const replayed =
     (options.replay ?? true) && optimizer instanceof Sgd && tf.getBackend() === 'webgpu'
-      ? new SplitReplayedStep(params, optimizer, computeGradients, () => [
-          ...model.weights.map((w) => w.read() as tf.Variable),
-          ...([...optimizer.getState().slots.values()] as tf.Variable[]),
-        ])
+      ? new SplitReplayedStep(params, optimizer, computeGradients, () => trainingState(model, optimizer))
       : undefined;
 
   const runStep = async (): Promise<{ loss: number; counts: Float32Array; lr: number }> => {
@@ -268,12 +265,13 @@ export async function train(
           `train: the loss is ${lossValue[0]} at step ${step + 1} (learning rate ${lr}); lower the learning rate`,
         );
       }
-      const updates: ParameterUpdate[] = [];
-      params.forEach((p, j) => {
-        if (gradients[j]) updates.push({ ...p, gradient: gradients[j]! });
-      });
       if (replayed) replayed.update(gradients, lr);
-      else optimizer.apply(updates, lr);
+      else {
+        const updates = params.flatMap((p, j): ParameterUpdate[] =>
+          gradients[j] ? [{ ...p, gradient: gradients[j] }] : [],
+        );
+        optimizer.apply(updates, lr);
+      }
       return { loss: lossValue[0]!, counts: countValues as Float32Array, lr };
     } finally {
       tf.dispose([loss, countSum, ...gradients.filter((g) => g !== undefined)]);

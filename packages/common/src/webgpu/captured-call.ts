@@ -20,8 +20,10 @@ import { ShapeError } from '../errors.js';
 import {
   BYTES_PER_ELEMENT,
   bufferOf,
+  copyEncoder,
   DispatchRecorder,
   type Recording,
+  submitPending,
   type WebGpuBackendInternals,
   WebGpuCaptureError,
 } from './dispatch-recorder.js';
@@ -210,8 +212,7 @@ export class CapturedCall {
     const backend = this.backend;
     if ((tf.findBackend('webgpu') as unknown) !== backend) return; // that backend (and its buffers) is gone
     // Commands already queued may still use the buffers: let them go before the buffers are reused.
-    backend.endComputePassEncoder();
-    if (backend.commandEncoder) backend.submitQueue();
+    submitPending(backend);
     for (const buffer of this.heldBuffers()) backend.bufferManager.releaseBuffer(buffer);
   }
 
@@ -222,30 +223,21 @@ export class CapturedCall {
 
   /** Copies each assigned state variable's new value to where the recorded commands read it. */
   private encodeStateCopies(): void {
-    this.backend.ensureCommandEncoderReady();
-    this.backend.endComputePassEncoder();
+    const encoder = copyEncoder(this.backend);
     for (const { from, to, size } of this.recording.stateCopies) {
-      this.backend.commandEncoder!.copyBufferToBuffer(from, 0, to, 0, size);
+      encoder.copyBufferToBuffer(from, 0, to, 0, size);
     }
   }
 
   /** New tensors holding copies of the capture's outputs, submitted with everything encoded so far. */
   private copyOutputs(): tf.Tensor[] {
     const backend = this.backend;
-    backend.ensureCommandEncoderReady();
-    backend.endComputePassEncoder();
+    const encoder = copyEncoder(backend);
     const infos = this.outputs.map((output) => {
       const info = backend.makeTensorInfo(output.shape, output.dtype);
       backend.uploadToGPU(info.dataId);
       const bytes = output.size * BYTES_PER_ELEMENT;
-      if (bytes > 0)
-        backend.commandEncoder!.copyBufferToBuffer(
-          output.buffer,
-          0,
-          bufferOf(backend, info.dataId),
-          0,
-          bytes,
-        );
+      if (bytes > 0) encoder.copyBufferToBuffer(output.buffer, 0, bufferOf(backend, info.dataId), 0, bytes);
       backend.commandQueueOwnedIds.add(info.dataId);
       return info;
     });
@@ -279,11 +271,10 @@ function detach(backend: WebGpuBackendInternals, tensors: tf.Tensor[]): Captured
 /** Encodes copies of `sources` into `targets` (same sizes) on the backend's command encoder. */
 function encodeCopies(backend: WebGpuBackendInternals, sources: tf.Tensor[], targets: GPUBuffer[]): void {
   for (const source of sources) backend.uploadToGPU(source.dataId);
-  backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
+  const encoder = copyEncoder(backend);
   sources.forEach((source, i) => {
     if (source.size === 0) return;
-    backend.commandEncoder!.copyBufferToBuffer(
+    encoder.copyBufferToBuffer(
       bufferOf(backend, source.dataId),
       0,
       targets[i]!,

@@ -106,6 +106,23 @@ export function bufferOf(backend: WebGpuBackendInternals, dataId: tf.DataId): GP
   return resource;
 }
 
+/** Ends the open compute pass and submits every command encoded so far. */
+export function submitPending(backend: {
+  commandEncoder: unknown;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+}): void {
+  backend.endComputePassEncoder();
+  if (backend.commandEncoder) backend.submitQueue();
+}
+
+/** The backend's command encoder with no compute pass open, ready for buffer copies. */
+export function copyEncoder(backend: WebGpuBackendInternals): GPUCommandEncoder {
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  return backend.commandEncoder!;
+}
+
 export class DispatchRecorder {
   private readonly commands: ReplayCommand[] = [];
   /** Buffers acquired during the recording. */
@@ -149,7 +166,7 @@ export class DispatchRecorder {
       dataId: variable.dataId,
       buffer: bufferOf(backend, variable.dataId),
     }));
-    this.flush();
+    submitPending(this.backend);
     const restore = this.install();
     let result: T;
     try {
@@ -157,7 +174,7 @@ export class DispatchRecorder {
       if (result instanceof Promise) {
         throw new WebGpuCaptureError('the captured function must be synchronous (it returned a promise)');
       }
-      this.flush(); // TF.js releases buffers queued for disposal at submit: let the hooks see them.
+      submitPending(this.backend); // TF.js releases buffers queued for disposal at submit: let the hooks see them.
     } catch (error) {
       restore();
       this.abandon();
@@ -203,11 +220,6 @@ export class DispatchRecorder {
       return []; // the old value was never read: nothing to carry over
     }
     return [{ from, to: before.buffer, size: variable.size * BYTES_PER_ELEMENT }];
-  }
-
-  private flush(): void {
-    this.backend.endComputePassEncoder();
-    if (this.backend.commandEncoder) this.backend.submitQueue();
   }
 
   private install(): () => void {

@@ -69,12 +69,12 @@ export class ReplayedCall {
       this.warmedUp.add(signature);
       return this.direct(list);
     }
+    if (this.uncapturable.has(signature)) return this.direct(list);
     if (this.captures.size >= this.maxCaptures) {
       const [oldest, capture] = this.captures.entries().next().value!;
       capture.dispose();
       this.captures.delete(oldest);
     }
-    if (this.uncapturable.has(signature)) return this.direct(list);
     let captured: ReturnType<typeof CapturedCall.capture>;
     try {
       captured = CapturedCall.capture(this.fn, list, {
