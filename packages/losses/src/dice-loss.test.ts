@@ -49,7 +49,8 @@ function naiveDice(
           ts += tv;
         }
       }
-      const den = ps + ts - (o.jaccard ? inter : 0);
+      // MONAI's DiceLoss(jaccard=True): denominator 2 (P + G - I), the union doubled.
+      const den = o.jaccard ? 2 * (ps + ts - inter) : ps + ts;
       out.push(1 - (2 * inter + o.smooth) / (den + o.smooth));
     }
   }
@@ -101,6 +102,22 @@ describe('diceLoss', () => {
       tf.dispose([yPred, yTrue, none]);
     });
   }
+
+  it('jaccard: a perfect prediction has loss 0, a disjoint one loss 1 (MONAI: 1 - (2I + s) / (2(P + G - I) + s))', async () => {
+    const truth = tf.tensor([1, 0, 0, 1, 1, 0], [1, 2, 3, 1]);
+    await expectClose(diceLoss(truth, truth, { jaccard: true }), [0], TOL, 'perfect');
+    const disjoint = tf.tensor([0, 1, 1, 0, 0, 1], [1, 2, 3, 1]);
+    await expectClose(diceLoss(truth, disjoint, { jaccard: true, smoothNr: 0 }), [1], TOL, 'disjoint');
+    // Half overlap: P = 2, G = 3, I = 1 -> 1 - 2 / (2 * 4) = 0.75 (soft IoU 1/4).
+    const half = tf.tensor([1, 1, 0, 0, 0, 0], [1, 2, 3, 1]);
+    await expectClose(
+      diceLoss(truth, half, { jaccard: true, smoothNr: 0, smoothDr: 0 }),
+      [0.75],
+      TOL,
+      'half',
+    );
+    tf.dispose([truth, disjoint, half]);
+  });
 
   it('works on volumes [B, D, H, W, C] like on the flattened image', async () => {
     const yPred3 = tf.tensor(logits, [B, 2, 2, 3, C]);

@@ -20,7 +20,11 @@ export interface DiceLossOptions {
   includeBackground?: boolean;
   /** Square the terms of the denominator, `sum p^2 + sum g^2` (V-Net; the official `DiceLoss`). Defaults to false. */
   squaredPred?: boolean;
-  /** Jaccard (soft IoU) instead of Dice: denominator minus the intersection. Defaults to false. */
+  /**
+   * Jaccard (soft IoU) instead of Dice, MONAI's form: the denominator becomes
+   * `2 (sum p + sum g - sum p g)`, so the loss is `1 - (2 I + smoothNr) / (2 (P + G - I) + smoothDr)`,
+   * 0 for a perfect prediction. Defaults to false.
+   */
   jaccard?: boolean;
   /** Added to the numerator, `2 sum p g + smoothNr`. Defaults to 1e-5. */
   smoothNr?: number;
@@ -83,7 +87,8 @@ export function diceLoss(yTrue: tf.Tensor, yPred: tf.Tensor, options: DiceLossOp
     const predSum = tf.sum(o.squaredPred ? tf.square(p) : p, axes);
     const targetSum = tf.sum(o.squaredPred ? tf.square(target) : target, axes);
     let denominator = tf.add(predSum, targetSum);
-    if (o.jaccard) denominator = tf.sub(denominator, intersection);
+    // Jaccard: |A u B| = P + G - I, doubled to match the numerator's 2 I (MONAI's DiceLoss).
+    if (o.jaccard) denominator = tf.mul(2, tf.sub(denominator, intersection));
     const ratio = tf.div(tf.add(tf.mul(2, intersection), o.smoothNr), tf.add(denominator, o.smoothDr));
     return reduce(tf.sub(1, ratio), o.reduction);
   });

@@ -32,6 +32,8 @@ export {
 export { distanceTransform, squaredDistanceTransform } from './metrics/distance-transform.js';
 export { EMPTY_POLICIES, type EmptyPolicy } from './metrics/empty-policy.js';
 export {
+  HAUSDORFF_CONVENTIONS,
+  type HausdorffConvention,
   type HausdorffOptions,
   hausdorffDistance,
   percentile,

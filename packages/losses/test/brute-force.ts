@@ -91,3 +91,19 @@ export function randomMask(rand: () => number, shape: readonly number[], fill = 
   }
   return out;
 }
+
+/** MONAI's compute_hausdorff_distance (undirected) by brute force: the larger directed percentile. */
+export function bruteHdMonai(
+  pred: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  shape: readonly number[],
+  spacing: readonly number[],
+  q = 95,
+): number {
+  const sp = bruteSurface(pred, shape);
+  const st = bruteSurface(truth, shape);
+  return Math.max(
+    brutePercentile(bruteNearest(sp, st, shape, spacing), q),
+    brutePercentile(bruteNearest(st, sp, shape, spacing), q),
+  );
+}

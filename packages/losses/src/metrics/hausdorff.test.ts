@@ -1,6 +1,6 @@
 import { ConfigError, ShapeError } from '@befunet/common';
 import { describe, expect, it } from 'vitest';
-import { bruteHd, randomMask } from '../../test/brute-force.js';
+import { bruteHd, bruteHdMonai, randomMask } from '../../test/brute-force.js';
 import { seededRandom } from '../../test/finite-differences.js';
 import { LabelValueError } from '../errors.js';
 import { hausdorffDistance, percentile, surfaceDistances } from './hausdorff.js';
@@ -22,7 +22,7 @@ function box(shape: number[], lo: number[], hi: number[]): Uint8Array {
   return m;
 }
 
-describe('hausdorffDistance (medpy hd / hd95)', () => {
+describe('hausdorffDistance (medpy hd / hd95, MONAI compute_hausdorff_distance)', () => {
   it('shifted squares: 4x4 squares 2 px apart have HD95 = HD = 2 (and 1 mm at 0.5 mm columns)', () => {
     const a = box([10, 10], [2, 2], [6, 6]);
     const b = box([10, 10], [2, 4], [6, 8]);
@@ -105,6 +105,47 @@ describe('hausdorffDistance (medpy hd / hd95)', () => {
     }
   });
 
+  it("convention 'monai': the larger directed percentile, by hand where it differs from medpy's pooled one", () => {
+    // A = a 4x4 square plus one pixel 5 px right of it; B = the square. A -> B: 12 zeros and 5;
+    // B -> A: 12 zeros. medpy pools 24 zeros and 5: position 22.8 of 24 -> 0. MONAI: the 95th
+    // percentile of A -> B sits at 11.4 of 12 -> 0.4 * 5 = 2, the larger of (2, 0).
+    const b = box([12, 12], [2, 2], [6, 6]);
+    const a = Uint8Array.from(b);
+    a[2 * 12 + 10] = 1;
+    expect(hausdorffDistance(a, b, [12, 12])).toBe(0);
+    expect(hausdorffDistance(a, b, [12, 12], { convention: 'medpy' })).toBe(0);
+    expect(hausdorffDistance(a, b, [12, 12], { convention: 'monai' })).toBeCloseTo(2, 12);
+    expect(hausdorffDistance(b, a, [12, 12], { convention: 'monai' })).toBeCloseTo(2, 12);
+    // At percentile 100 both are the Hausdorff distance.
+    expect(hausdorffDistance(a, b, [12, 12], { convention: 'monai', percentile: 100 })).toBe(5);
+    expect(hausdorffDistance(a, b, [12, 12], { percentile: 100 })).toBe(5);
+  });
+
+  it("convention 'monai' matches an independent brute force of max(P_q(A -> B), P_q(B -> A))", () => {
+    const rand = seededRandom(29);
+    for (const [shape, spacing] of [
+      [
+        [11, 9],
+        [1, 1],
+      ],
+      [
+        [4, 6, 5],
+        [2, 0.8, 1.1],
+      ],
+    ] as const) {
+      for (let k = 0; k < 4; k++) {
+        const p = randomMask(rand, [...shape]);
+        const t = randomMask(rand, [...shape]);
+        for (const q of [95, 50]) {
+          expect(hausdorffDistance(p, t, shape, { spacing, percentile: q, convention: 'monai' })).toBeCloseTo(
+            bruteHdMonai(p, t, shape, spacing, q),
+            9,
+          );
+        }
+      }
+    }
+  });
+
   it('raw values for empty masks: Infinity when one is empty, NaN when both are', () => {
     const a = box([4, 4], [1, 1], [3, 3]);
     const z = new Uint8Array(16);
@@ -127,5 +168,8 @@ describe('hausdorffDistance (medpy hd / hd95)', () => {
     expect(() => hausdorffDistance([0, 2], [0, 1], [2])).toThrow(LabelValueError);
     expect(() => hausdorffDistance([0, 1], [0, 1], [2], { spacing: [1, 1] })).toThrow(ConfigError);
     expect(() => hausdorffDistance([0, 1], [0, 1], [2], { percentile: -5 })).toThrow(ConfigError);
+    expect(() => hausdorffDistance([0, 1], [0, 1], [2], { convention: 'scipy' as never })).toThrow(
+      /convention must be one of medpy, monai, got scipy/,
+    );
   });
 });

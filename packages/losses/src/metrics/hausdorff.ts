@@ -1,7 +1,8 @@
 /**
- * Surface distances and the (percentile) Hausdorff distance, medpy's `hd` / `hd95`: the given
- * percentile of the distances from every surface element of one mask to the nearest surface
- * element of the other, both directions pooled.
+ * Surface distances and the (percentile) Hausdorff distance in the field's two conventions:
+ * medpy's `hd` / `hd95` (the default, the official evaluation's) takes the percentile of the
+ * distances of both directions pooled; MONAI's `compute_hausdorff_distance` takes the larger of the
+ * two directed percentiles. They agree at percentile 100 and differ below it.
  */
 import { ConfigError } from '@befunet/common';
 import { assertBinary } from '../targets.js';
@@ -14,6 +15,27 @@ export interface HausdorffOptions {
   spacing?: number | readonly number[];
   /** Percentile of the pooled surface distances. Defaults to 95 (HD95); 100 is the Hausdorff distance. */
   percentile?: number;
+  /**
+   * How the two directions combine. `'medpy'` (default): the percentile of both directions'
+   * distances pooled. `'monai'`: `max(P_q(d(pred -> truth)), P_q(d(truth -> pred)))`.
+   */
+  convention?: HausdorffConvention;
+}
+
+/** The two ways the field combines the directed surface distances; see {@link HausdorffOptions}. */
+export type HausdorffConvention = 'medpy' | 'monai';
+
+export const HAUSDORFF_CONVENTIONS: readonly HausdorffConvention[] = ['medpy', 'monai'];
+
+/** `convention` checked, defaulted to `'medpy'`; a ConfigError names the accepted values. */
+export function checkHausdorffConvention(convention: unknown, what: string): HausdorffConvention {
+  if (convention === undefined) return 'medpy';
+  if (!HAUSDORFF_CONVENTIONS.includes(convention as HausdorffConvention)) {
+    throw new ConfigError(
+      `${what}: convention must be one of ${HAUSDORFF_CONVENTIONS.join(', ')}, got ${String(convention)}`,
+    );
+  }
+  return convention as HausdorffConvention;
 }
 
 /**
@@ -95,7 +117,8 @@ export function percentile(values: ArrayLike<number>, q: number): number {
 
 /**
  * Percentile Hausdorff distance (default HD95) between binary masks `pred` and `truth` of `shape`
- * (`[H, W]` or `[D, H, W]`), medpy's `hd95(pred, truth, voxelspacing)`. Raw definition: `Infinity`
+ * (`[H, W]` or `[D, H, W]`): medpy's `hd95(pred, truth, voxelspacing)`, or with
+ * `convention: 'monai'` MONAI's `compute_hausdorff_distance(..., percentile=95)`. Raw definition: `Infinity`
  * when exactly one mask is empty, NaN when both are; `segmentationMetrics` applies an `EmptyPolicy`.
  */
 export function hausdorffDistance(
@@ -111,6 +134,7 @@ export function hausdorffDistance(
   checkMaskShape(shape, pred.length, 'hausdorffDistance');
   assertBinary(pred, 'hausdorffDistance: prediction');
   assertBinary(truth, 'hausdorffDistance: truth');
+  const convention = checkHausdorffConvention(options.convention, 'hausdorffDistance');
   const spacing = resolveSpacing(options.spacing, shape.length, 'hausdorffDistance');
   const crop = cropToUnion(pred, truth, shape);
   if (!crop) return Number.NaN;
@@ -118,6 +142,7 @@ export function hausdorffDistance(
   const ba = surfaceDistances(crop.truth, crop.pred, crop.shape, spacing);
   if (ab.length === 0 && ba.length === 0) return Number.NaN;
   if (ab.length === 0 || ba.length === 0) return Number.POSITIVE_INFINITY;
+  if (convention === 'monai') return Math.max(percentile(ab, q), percentile(ba, q));
   const all = new Float64Array(ab.length + ba.length);
   all.set(ab);
   all.set(ba, ab.length);

@@ -79,6 +79,14 @@ describe('segmentationMetrics', () => {
     // Class 1 with rows 2 mm, columns 3 mm: (1, 2) -> (1, 1) is 3; (1, 1) -> (0, 1) is 2.
     // Pooled [0 x 6, 2, 3]: position 6.65 -> 2 + 0.65 (3 - 2).
     expect(withSpacing.perClass[0]!.hd95).toBeCloseTo(2.65, 12);
+    // MONAI's convention: pred -> truth [0, 0, 0, 3] gives 0.85 * 3 = 2.55 at position 2.85,
+    // truth -> pred [0, 0, 0, 2] gives 1.7; the larger is 2.55.
+    const monai = segmentationMetrics(PRED, TRUTH, [4, 4], {
+      numClasses: 4,
+      spacing: [2, 3],
+      hausdorffConvention: 'monai',
+    });
+    expect(monai.perClass[0]!.hd95).toBeCloseTo(2.55, 12);
   });
 
   it('per volume: a [D, H, W] case', () => {
@@ -160,6 +168,9 @@ describe('segmentationMetrics', () => {
       ConfigError,
     );
     expect(() => new SegmentationMetrics({ numClasses: 3, empty: 'ignore' as never })).toThrow(ConfigError);
+    expect(() =>
+      segmentationMetrics([0, 1], [0, 1], [2], { numClasses: 2, hausdorffConvention: 'x' as never }),
+    ).toThrow(/convention must be one of medpy, monai/);
     expect(() => binaryMetrics([0, 2], [0, 1], [2])).toThrow(LabelValueError);
     expect(() => batchSegmentationMetrics([0, 1, 0], [0, 1, 0], [2, 2], { numClasses: 2 })).toThrow(
       ShapeError,

@@ -14,7 +14,7 @@ import {
   specificityFromCounts,
 } from './confusion.js';
 import { EMPTY_POLICIES, type EmptyPolicy, emptyCaseValues } from './empty-policy.js';
-import { hausdorffDistance } from './hausdorff.js';
+import { checkHausdorffConvention, type HausdorffConvention, hausdorffDistance } from './hausdorff.js';
 import { checkMaskShape, checkSameLength, resolveSpacing } from './mask.js';
 
 /** The six metrics of one class in one case (or their means). */
@@ -35,6 +35,8 @@ export interface BinaryMetricsOptions {
   spacing?: number | readonly number[];
   /** Percentile of the Hausdorff distance. Defaults to 95. */
   percentile?: number;
+  /** How the Hausdorff distance combines its two directions: `'medpy'` (default) or `'monai'`; see `HausdorffOptions`. */
+  hausdorffConvention?: HausdorffConvention;
   /** Dice/IoU/HD95 of empty masks. Defaults to `'official'` (see {@link EmptyPolicy}). */
   empty?: EmptyPolicy;
   /** Compute the Hausdorff distance (the costly one). Defaults to true. */
@@ -65,6 +67,7 @@ function checkOptions(o: BinaryMetricsOptions, what: string): void {
   if (o.percentile !== undefined && !(o.percentile >= 0 && o.percentile <= 100)) {
     throw new ConfigError(`${what}: percentile must be in [0, 100], got ${o.percentile}`);
   }
+  checkHausdorffConvention(o.hausdorffConvention, what);
 }
 
 function checkSegmentationOptions(o: SegmentationMetricsOptions, what: string): void {
@@ -123,6 +126,7 @@ export function binaryMetrics(
     result.hd95 = hausdorffDistance(pred, truth, shape, {
       ...(options.spacing !== undefined && { spacing: options.spacing }),
       percentile: options.percentile ?? 95,
+      ...(options.hausdorffConvention !== undefined && { convention: options.hausdorffConvention }),
     });
   }
   return result;
