@@ -30,6 +30,9 @@ export class InvalidValueError extends BefunetError {}
 /** A configuration value is out of range or inconsistent with another one. */
 export class ConfigError extends BefunetError {}
 
+/** Long work was stopped by the user (Ctrl-C) before it finished; the message says what was kept and how to go on. */
+export class InterruptedError extends BefunetError {}
+
 /** A weight file does not match the model: missing, unexpected or mis-shaped keys. */
 export class WeightLoadError extends BefunetError {}
 

@@ -17,6 +17,7 @@ export {
   ConfigError,
   DTypeError,
   FileFormatError,
+  InterruptedError,
   InvalidValueError,
   ShapeError,
   WebGpuDeviceLostError,

@@ -12,6 +12,29 @@ export interface OptionSpec {
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
+/** A value that `parseArgs` would take for an option of its own: `-1`, `-0.5`, `-.5`, `-1e-3`. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * `--name -1` as `--name=-1` for string options, so that negative numbers reach the option's own
+ * range check (`parseArgs` alone calls them ambiguous).
+ */
+function joinNegativeValues(argv: string[], specs: OptionSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name && specs[name]?.type === 'string' && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Parses `argv` against `specs`; unknown options are an error that lists the known ones. */
 export function parseOptions(
   argv: string[],
@@ -19,7 +42,7 @@ export function parseOptions(
 ): Record<string, string | boolean | undefined> {
   try {
     const { values } = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, specs),
       options: Object.fromEntries(
         Object.entries(specs).map(([k, s]) => [k, { type: s.type, default: s.default }]),
       ),
@@ -61,12 +84,16 @@ export function numberOption(
   return n;
 }
 
+/**
+ * The `--help` text: one line an option, the descriptions in one column two spaces right of the
+ * longest option, and the default where there is one (a flag's `false` is not shown).
+ */
 export function usage(command: string, summary: string, specs: OptionSpecs): string {
-  const lines = Object.entries(specs).map(
-    ([k, s]) =>
-      `  --${k}${s.type === 'string' ? ' VALUE' : ''}`.padEnd(26) +
-      s.description +
-      (s.default !== undefined ? ` (default ${s.default})` : ''),
-  );
+  const names = Object.entries(specs).map(([k, s]) => `  --${k}${s.type === 'string' ? ' VALUE' : ''}`);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const lines = Object.values(specs).map((s, i) => {
+    const shown = s.default !== undefined && s.default !== false;
+    return names[i]!.padEnd(width) + s.description + (shown ? ` (default ${s.default})` : '');
+  });
   return `befunet ${command}: ${summary}\n${lines.join('\n')}`;
 }

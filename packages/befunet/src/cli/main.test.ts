@@ -29,6 +29,11 @@ const benchTiny = (backend: 'cpu' | 'webgpu', runs: number) =>
   ]);
 
 describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
+  it('--version prints the package version from package.json', async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect((await runCli(['--version'])).stdout.trim()).toBe(`@befunet/core ${manifest.version}`);
+  });
+
   it('runs the main job end to end: trains, evaluates, saves a loadable model and the metrics', async () => {
     const { stdout, stderr } = await runCli([
       'job',

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `befunet` command line. `befunet help` lists the commands; each takes `--help`.
- * Errors from the library (bad options, no WebGPU adapter, bad files) print their message and exit 1.
+ * Errors from the library (bad options, no WebGPU adapter, bad files) print their message and exit 1;
+ * work stopped by Ctrl-C exits 130, as a shell reports a SIGINT.
  */
-import { BefunetError, deviceLoss, WebGpuDeviceLostError } from '@befunet/common';
+import { readFileSync } from 'node:fs';
+import { BefunetError, deviceLoss, InterruptedError, WebGpuDeviceLostError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, useBackend } from '../node/backend.js';
 import { parseOptions, usage } from './args.js';
@@ -31,10 +33,20 @@ function asDeviceLoss(error: unknown, command: string): unknown {
   );
 }
 
+/** This package's version, read from its package.json (which every tarball ships). */
+function packageVersion(): string {
+  const manifest = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(`@befunet/core ${packageVersion()}`);
+    return 0;
+  }
   if (name === 'help' || name === '--help' || name === '-h') {
-    console.log('usage: befunet COMMAND [options]\n');
+    console.log('usage: befunet COMMAND [options]   (befunet --version; befunet COMMAND --help)\n');
     for (const [n, c] of Object.entries(COMMANDS)) console.log(`  ${n.padEnd(8)} ${c.summary}`);
     return 0;
   }
@@ -68,6 +80,6 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (BefunetError.isInstance(error)) console.error(`befunet: ${error.name}: ${error.message}`);
     else console.error(error);
-    process.exitCode = 1;
+    process.exitCode = error instanceof InterruptedError ? 130 : 1;
   },
 );

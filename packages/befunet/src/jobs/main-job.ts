@@ -36,6 +36,8 @@ export interface MainJobOptions {
   outDir: string;
   /** Continue from the latest checkpoint in the output folder. */
   resume: boolean;
+  /** Move a run already in the output folder aside (renamed, never deleted). */
+  force?: boolean;
 }
 
 export const MAIN_JOB_CLASSES = 4;
@@ -68,6 +70,7 @@ export async function runMainJob(options: MainJobOptions): Promise<TrainingRunRe
       validation: validationSet,
       checkpointEverySteps: 50,
       resume: options.resume,
+      ...(options.force !== undefined && { force: options.force }),
       outDir: options.outDir,
     });
   } finally {

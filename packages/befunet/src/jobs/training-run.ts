@@ -3,9 +3,12 @@
  * `<out>/checkpoints` (resumable; Ctrl-C stops after the current step and saves), the final model in
  * `<out>/model` (TF.js format, loadable by every command), overlays of the first validation images in
  * `<out>/overlays` (image with the prediction, beside the ground truth), and `<out>/metrics.json`.
+ * A folder that already holds a run is continued (`resume`), moved aside (`force`) or refused
+ * (`run-folder.ts`); an interrupted run throws an InterruptedError naming its last checkpoint.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InterruptedError } from '@befunet/common';
 import type { AggregatedMetrics } from '@befunet/losses';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SegmentationDataset } from '../data/dataset.js';
@@ -18,6 +21,7 @@ import { writeAtomically } from '../node/write-atomically.js';
 import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
 import { type TrainOptions, type TrainResult, train } from '../train/trainer.js';
 import { formatDuration } from '../util/progress.js';
+import { claimRunFolder } from './run-folder.js';
 
 export interface TrainingRunOptions extends Omit<TrainOptions, 'validation' | 'checkpoint' | 'signal'> {
   /** Held-out data, validated every `validateEveryEpochs` epochs and at the end. */
@@ -25,8 +29,10 @@ export interface TrainingRunOptions extends Omit<TrainOptions, 'validation' | 'c
   validateEveryEpochs?: number;
   /** Save the `latest` checkpoint every this many steps (and at the end). */
   checkpointEverySteps?: number;
-  /** Output folder. */
+  /** Output folder. One that already holds a run is refused unless `resume` or `force`. */
   outDir: string;
+  /** Move a run already in `outDir` aside (renamed to `<outDir>.replaced-<time>`, never deleted). */
+  force?: boolean;
   /** Validation images drawn as overlay PNGs. Defaults to 4. */
   overlays?: number;
   /** Where the summary lines go. Defaults to stderr. */
@@ -81,8 +87,10 @@ export async function runTraining(
   options: TrainingRunOptions,
 ): Promise<TrainingRunResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { outDir, validation, validateEveryEpochs, checkpointEverySteps, overlays, ...trainOptions } =
+  const { outDir, force, validation, validateEveryEpochs, checkpointEverySteps, overlays, ...trainOptions } =
     options;
+  const aside = await claimRunFolder(outDir, { resume: trainOptions.resume ?? false, force: force ?? false });
+  if (aside) log(`the run that was in ${outDir} was moved to ${aside}`);
   const started = performance.now();
   const abort = new AbortController();
   const onInterrupt = () => {
@@ -108,8 +116,10 @@ export async function runTraining(
   const seconds = (performance.now() - started) / 1000;
   const final = result.validations.at(-1)?.metrics;
   if (!result.completed) {
-    log(`stopped at step ${result.step}/${result.totalSteps}; resume with the same command and --resume`);
-    return { train: result, seconds, outDir, ...(final && { final }) };
+    throw new InterruptedError(
+      `training stopped at step ${result.step}/${result.totalSteps}; the latest checkpoint is in ` +
+        `${join(outDir, 'checkpoints')}; resume with the same command and --resume`,
+    );
   }
 
   await model.save(nodeFileSystem(join(outDir, 'model')));

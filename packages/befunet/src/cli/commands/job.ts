@@ -17,6 +17,11 @@ export const jobCommand: Command = {
     eval: { type: 'string', default: '32', description: 'held-out images for validation' },
     out: { type: 'string', default: 'runs/job', description: 'output folder' },
     resume: { type: 'boolean', default: false, description: 'continue from the latest checkpoint in --out' },
+    force: {
+      type: 'boolean',
+      default: false,
+      description: 'move a run already in --out aside (renamed, not deleted) and start afresh',
+    },
   },
   async run(o) {
     const { final, outDir } = await runMainJob({
@@ -29,6 +34,7 @@ export const jobCommand: Command = {
       learningRate: numberOption(o, 'lr', 1e-6, 1),
       outDir: String(o.out),
       resume: Boolean(o.resume),
+      force: Boolean(o.force),
     });
     if (final) {
       const perClass = final.perClass

@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNifti, readNifti } from '../../data/readers/nifti.js';
 import { decodePng, encodePng } from '../../data/readers/png.js';
-import { runCli, temporaryFolder } from '../run-cli.test-util.js';
+import { CLI, runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 /** An ISIC-style folder: RGB images (40x36, not the model's size) with a bright disc, binary masks. */
 function writeSkinFolder(root: string, count: number): { images: string; masks: string } {
@@ -32,6 +34,17 @@ function writeSkinFolder(root: string, count: number): { images: string; masks: 
     );
   }
   return { images, masks };
+}
+
+/** Every file under `dir` with the SHA-256 of its bytes, by relative path. */
+function filesOf(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out.set(path.slice(dir.length + 1), createHash('sha256').update(readFileSync(path)).digest('hex'));
+  }
+  return out;
 }
 
 const tmp = temporaryFolder('befunet-train-');
@@ -75,6 +88,17 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     expect(metrics.steps).toBe(2);
     expect(metrics.data.trainImages).toBe(4);
 
+    // Training again into the same --out without --resume is refused before any step, and the first
+    // run's files stay byte for byte what they were.
+    const before = filesOf(run);
+    await expect(runCli([...args, '--steps', '1', '--out', run])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /already holds a training run \(model, checkpoints, metrics\.json\).*--resume.*--force/,
+      ),
+    });
+    expect(filesOf(run)).toEqual(before);
+
     // Resuming needs the same options (the poly schedule depends on the total); a finished run
     // resumes at its last step and only rewrites its outputs.
     await expect(runCli([...args, '--steps', '3', '--out', run, '--resume'])).rejects.toMatchObject({
@@ -93,6 +117,41 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     ]);
     expect(resumed.stderr).toMatch(/resum\w* .*step 2/i);
     expect(JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')).resumedFrom).toBe(2);
+  });
+
+  it('--force moves the finished run aside and trains afresh; Ctrl-C exits 130 naming the last checkpoint', async () => {
+    const forced = join(tmp.path, 'forced');
+    const args = ['train', ...common, '--images', data.images, '--masks', data.masks, '--val-fraction', '0'];
+    await runCli([...args, '--steps', '1', '--out', forced]);
+    const firstModel = readFileSync(join(forced, 'model', 'model.json'));
+    const { stderr } = await runCli([...args, '--steps', '1', '--out', forced, '--force']);
+    const aside = stderr.match(/was moved to (\S+)/)?.[1];
+    expect(aside, stderr).toMatch(/forced\.replaced-/);
+    expect(readFileSync(join(aside!, 'model', 'model.json')).equals(firstModel)).toBe(true);
+    expect(existsSync(join(forced, 'model', 'model.json'))).toBe(true);
+
+    // SIGINT once the first step is logged: the trainer stops after that step, saves, and the command fails.
+    const interrupted = join(tmp.path, 'interrupted');
+    const child = spawn(
+      process.execPath,
+      [CLI, ...args, '--steps', '100000', '--checkpoint-every', '1', '--out', interrupted],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let log = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      if (!/loss \d/.test(log) && /loss \d/.test(log + chunk)) child.kill('SIGINT');
+      log += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, log).toBe(130);
+    expect(log).toMatch(
+      /training stopped at step \d+\/100000; the latest checkpoint is in \S+checkpoints; resume .*--resume/,
+    );
+    expect(existsSync(join(interrupted, 'checkpoints', 'latest.json'))).toBe(true);
+    expect(existsSync(join(interrupted, 'model'))).toBe(false);
   });
 
   it('evaluates the model folder and the checkpoint to the same metrics', async () => {

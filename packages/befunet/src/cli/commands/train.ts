@@ -110,6 +110,11 @@ export const trainCommand: Command = {
     seed: { type: 'string', default: '0', description: 'seed of the split, batch order and augmentations' },
     out: { type: 'string', default: 'runs/train', description: 'output folder' },
     resume: { type: 'boolean', default: false, description: 'continue from the latest checkpoint in --out' },
+    force: {
+      type: 'boolean',
+      default: false,
+      description: 'move a run already in --out aside (renamed, not deleted) and start afresh',
+    },
   },
   async run(o) {
     const seed = intOption(o, 'seed', 0, 2 ** 31 - 1);
@@ -138,6 +143,7 @@ export const trainCommand: Command = {
         validateEveryEpochs: intOption(o, 'val-every', 1, 1_000_000),
         checkpointEverySteps: intOption(o, 'checkpoint-every', 1, 100_000_000),
         resume: Boolean(o.resume),
+        force: Boolean(o.force),
         replay: !o['no-replay'],
         outDir: String(o.out),
       });

@@ -1,0 +1,60 @@
+/**
+ * The output folder of a training run is never overwritten by accident: a folder that already holds
+ * a run (a model, checkpoints or metrics) is continued with `resume`, moved aside with `force`, or
+ * refused. Moving aside is a rename, so the old run stays whole and loadable under its new name.
+ */
+import { existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '@befunet/common';
+
+/** What a training run leaves in its folder; any one of them means the folder holds a run. */
+const RUN_ENTRIES = ['model', 'checkpoints', 'metrics.json'] as const;
+
+export interface RunFolderPolicy {
+  /** Continue the run in the folder (its latest checkpoint). */
+  resume?: boolean;
+  /** Move a run already in the folder aside (renamed, never deleted) and start afresh. */
+  force?: boolean;
+}
+
+/** The entries of a previous run found in `outDir` (empty when there is none). */
+export function previousRunEntries(outDir: string): string[] {
+  return RUN_ENTRIES.filter((entry) => existsSync(join(outDir, entry)));
+}
+
+/** `<outDir>.replaced-<UTC time>`, with a counter if that name is taken. */
+function asideName(outDir: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  let name = `${outDir.replace(/[/\\]+$/, '')}.replaced-${stamp}`;
+  for (let k = 2; existsSync(name); k++) name = `${name.replace(/~\d+$/, '')}~${k}`;
+  return name;
+}
+
+/**
+ * Makes `outDir` ready for a run under `policy`. Returns where a previous run was moved, if it was.
+ * Throws a ConfigError naming the folder, what it holds and the two ways on when it holds a run and
+ * neither `resume` nor `force` is set.
+ */
+export async function claimRunFolder(
+  outDir: string,
+  policy: RunFolderPolicy,
+  now = new Date(),
+): Promise<string | undefined> {
+  if (policy.resume && policy.force) {
+    throw new ConfigError(
+      'resume and force are exclusive: resume continues the run in the folder, force moves it aside',
+    );
+  }
+  const found = previousRunEntries(outDir);
+  if (found.length === 0 || policy.resume) return undefined;
+  if (!policy.force) {
+    throw new ConfigError(
+      `the output folder ${outDir} already holds a training run (${found.join(', ')}); ` +
+        'pass --resume to continue it, --force to move it aside (renamed, not deleted), or choose another --out',
+    );
+  }
+  const aside = asideName(outDir, now);
+  await rename(outDir, aside);
+  return aside;
+}
