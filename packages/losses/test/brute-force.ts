@@ -62,7 +62,19 @@ export function brutePercentile(values: number[], q: number): number {
   return frac === 0 ? s[lo]! : s[lo]! * (1 - frac) + s[lo + 1]! * frac;
 }
 
-/** medpy hd95 by brute force. */
+/** Surface distances of both directions, pred -> truth and truth -> pred, by brute force. */
+function bruteDirectedDistances(
+  pred: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  shape: readonly number[],
+  spacing: readonly number[],
+): [number[], number[]] {
+  const sp = bruteSurface(pred, shape);
+  const st = bruteSurface(truth, shape);
+  return [bruteNearest(sp, st, shape, spacing), bruteNearest(st, sp, shape, spacing)];
+}
+
+/** medpy hd95 by brute force: the percentile of both directions pooled. */
 export function bruteHd(
   pred: ArrayLike<number>,
   truth: ArrayLike<number>,
@@ -70,12 +82,20 @@ export function bruteHd(
   spacing: readonly number[],
   q = 95,
 ): number {
-  const sp = bruteSurface(pred, shape);
-  const st = bruteSurface(truth, shape);
-  return brutePercentile(
-    [...bruteNearest(sp, st, shape, spacing), ...bruteNearest(st, sp, shape, spacing)],
-    q,
-  );
+  const [ab, ba] = bruteDirectedDistances(pred, truth, shape, spacing);
+  return brutePercentile([...ab, ...ba], q);
+}
+
+/** MONAI's compute_hausdorff_distance (undirected) by brute force: the larger directed percentile. */
+export function bruteHdMonai(
+  pred: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  shape: readonly number[],
+  spacing: readonly number[],
+  q = 95,
+): number {
+  const [ab, ba] = bruteDirectedDistances(pred, truth, shape, spacing);
+  return Math.max(brutePercentile(ab, q), brutePercentile(ba, q));
 }
 
 /** A random blob-ish binary mask: thresholded sum of a few random bumps. */
@@ -90,20 +110,4 @@ export function randomMask(rand: () => number, shape: readonly number[], fill = 
     out[i] = v + 0.3 * rand() > fill ? 1 : 0;
   }
   return out;
-}
-
-/** MONAI's compute_hausdorff_distance (undirected) by brute force: the larger directed percentile. */
-export function bruteHdMonai(
-  pred: ArrayLike<number>,
-  truth: ArrayLike<number>,
-  shape: readonly number[],
-  spacing: readonly number[],
-  q = 95,
-): number {
-  const sp = bruteSurface(pred, shape);
-  const st = bruteSurface(truth, shape);
-  return Math.max(
-    brutePercentile(bruteNearest(sp, st, shape, spacing), q),
-    brutePercentile(bruteNearest(st, sp, shape, spacing), q),
-  );
 }

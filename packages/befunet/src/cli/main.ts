@@ -4,10 +4,10 @@
  * Errors from the library (bad options, no WebGPU adapter, bad files) print their message and exit 1;
  * work stopped by Ctrl-C exits 130, as a shell reports a SIGINT.
  */
-import { readFileSync } from 'node:fs';
 import { BefunetError, deviceLoss, InterruptedError, WebGpuDeviceLostError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, useBackend } from '../node/backend.js';
+import { LIBRARY_VERSION } from '../train/version.js';
 import { parseOptions, usage } from './args.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -33,16 +33,10 @@ function asDeviceLoss(error: unknown, command: string): unknown {
   );
 }
 
-/** This package's version, read from its package.json (which every tarball ships). */
-function packageVersion(): string {
-  const manifest = new URL('../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
-}
-
 async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
   if (name === '--version' || name === '-v' || name === 'version') {
-    console.log(`@befunet/core ${packageVersion()}`);
+    console.log(`@befunet/core ${LIBRARY_VERSION}`);
     return 0;
   }
   if (name === 'help' || name === '--help' || name === '-h') {

@@ -26,8 +26,9 @@ export function previousRunEntries(outDir: string): string[] {
 /** `<outDir>.replaced-<UTC time>`, with a counter if that name is taken. */
 function asideName(outDir: string, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  let name = `${outDir.replace(/[/\\]+$/, '')}.replaced-${stamp}`;
-  for (let k = 2; existsSync(name); k++) name = `${name.replace(/~\d+$/, '')}~${k}`;
+  const base = `${outDir.replace(/[/\\]+$/, '')}.replaced-${stamp}`;
+  let name = base;
+  for (let k = 2; existsSync(name); k++) name = `${base}~${k}`;
   return name;
 }
 
