@@ -5,7 +5,7 @@
  * that one install gives the whole library: `import { pdc, swin } from '@befunet/core'`.
  */
 export * as common from '@befunet/common';
-export { SeededRandom } from '@befunet/common';
+export { type ModelJson, manifestBytes, modelArtifacts, parseModelJson, SeededRandom } from '@befunet/common';
 export * as dlf from '@befunet/dlf';
 export * as lcaf from '@befunet/lcaf';
 export * as losses from '@befunet/losses';
@@ -116,7 +116,6 @@ export {
   weightInitializers,
 } from './model/weight-initializers.js';
 export { weightsDigest } from './model/weights-digest.js';
-export { type ModelJson, manifestBytes, modelArtifacts, parseModelJson } from './node/model-artifacts.js';
 export {
   BAD_INPUT_CASES,
   BAD_INPUT_IMAGE_SIZE,

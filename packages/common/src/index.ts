@@ -40,7 +40,9 @@ export {
   type LayerNormArgs,
   layerNorm,
 } from './layer-norm.js';
+export { assertLayersRegistered, LAYER_PACKAGES, unregisteredLayers } from './layer-packages.js';
 export { Linear, type LinearArgs } from './linear.js';
+export { type ModelJson, manifestBytes, modelArtifacts, parseModelJson } from './model-artifacts.js';
 export { deflateFixed } from './pth/deflate.js';
 export { inflateRaw } from './pth/inflate.js';
 export {

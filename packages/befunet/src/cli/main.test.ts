@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeFileSystem } from '@befunet/common/node';
 import { testProject } from '@befunet/testing';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { befunetConfigOf } from '../model/befunet.js';
-import { nodeFileSystem } from '../node/file-system.js';
 import { CLI as cli, runCli, temporaryFolder } from './run-cli.test-util.js';
 
 const folder = temporaryFolder('befunet-cli-');

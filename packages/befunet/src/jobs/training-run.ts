@@ -9,6 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '@befunet/common';
+import { nodeFileSystem, writeAtomically } from '@befunet/common/node';
 import type { AggregatedMetrics } from '@befunet/losses';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SegmentationDataset } from '../data/dataset.js';
@@ -16,8 +17,6 @@ import { formatLegend } from '../inference/class-palette.js';
 import { renderOverlay } from '../inference/overlay.js';
 import { predictImage } from '../inference/predict-image.js';
 import { befunetConfigOf } from '../model/befunet.js';
-import { nodeFileSystem } from '../node/file-system.js';
-import { writeAtomically } from '../node/write-atomically.js';
 import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
 import { type TrainOptions, type TrainResult, train } from '../train/trainer.js';
 import { formatDuration } from '../util/progress.js';

@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileFormatError } from '@befunet/common';
+import { nodeFileSystem } from '@befunet/common/node';
 import { expectClose, TOLERANCE } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { befunetConfigOf, createBefunet } from '../model/befunet.js';
 import { befunetConfig } from '../model/config.js';
-import { nodeFileSystem } from './file-system.js';
 
 const SMALL = befunetConfig('official', {
   imageSize: 32,

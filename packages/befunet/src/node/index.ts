@@ -2,7 +2,7 @@
  * Node.js entry of @befunet/core: `import { useBackend, initNodeWebGpu } from '@befunet/core/node'`.
  */
 export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/common/node';
-export { initNodeWebGpu } from '@befunet/common/node';
+export { initNodeWebGpu, nodeFileSystem } from '@befunet/common/node';
 export { FolderDataset, type FolderDatasetOptions, IMAGE_EXTENSIONS } from '../data/folder-dataset.js';
 export {
   NIFTI_EXTENSIONS,
@@ -16,5 +16,4 @@ export { readSynapseVolume, type SynapseVolume } from '../data/synapse/synapse-v
 export { fileCheckpointStore, loadCheckpointFolder } from '../train/file-checkpoint-store.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { useBackend } from './backend.js';
-export { nodeFileSystem } from './file-system.js';
 export { type LoadedBefunet, loadBefunet } from './load-model.js';

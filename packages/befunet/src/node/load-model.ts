@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@befunet/common';
+import { nodeFileSystem } from '@befunet/common/node';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf, createBefunet } from '../model/befunet.js';
 import {
@@ -22,7 +23,6 @@ import { fileCheckpointStore, loadCheckpointFolder } from '../train/file-checkpo
 import type { OfficialImportReport } from '../weights/official-checkpoint.js';
 import { befunetFromOfficialStateDict } from '../weights/official-model.js';
 import { readCheckpoint } from '../weights/read-checkpoint.js';
-import { nodeFileSystem } from './file-system.js';
 
 export interface LoadedBefunet {
   model: tfl.LayersModel;

@@ -1,8 +1,7 @@
-import { readTorchCheckpoint } from '@befunet/common';
+import { modelArtifacts, parseModelJson, readTorchCheckpoint } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { modelArtifacts, parseModelJson } from '../node/model-artifacts.js';
 import {
   archiveFuzzTargets,
   DENSE_BIAS,

@@ -3,8 +3,13 @@
  * readTorchCheckpoint) and a TF.js layers model, whose `model.json` and weights file are fuzzed
  * separately through the checks nodeFileSystem applies before TF.js sees them.
  */
-import { readTorchCheckpoint, type SafetensorsEntry, writeTorchCheckpoint } from '@befunet/common';
-import { modelArtifacts, parseModelJson } from '../node/model-artifacts.js';
+import {
+  modelArtifacts,
+  parseModelJson,
+  readTorchCheckpoint,
+  type SafetensorsEntry,
+  writeTorchCheckpoint,
+} from '@befunet/common';
 import type { FuzzTarget } from './fuzz-readers.js';
 
 const WEIGHTS_FILE = 'weights.bin';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeFileSystem } from '@befunet/common/node';
 import { type EdgeEncoder, pidinetKeys } from '@befunet/pdc';
 import {
   expectClose,
@@ -14,7 +15,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { befunetConfigOf } from '../../model/befunet.js';
-import { nodeFileSystem } from '../../node/file-system.js';
 import { runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 const out = temporaryFolder('befunet-import-');

@@ -9,11 +9,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@befunet/common';
+import { nodeFileSystem } from '@befunet/common/node';
 import type { EdgeEncoder } from '@befunet/pdc';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createBefunet } from '../../model/befunet.js';
 import { type BefunetPreset, befunetConfig } from '../../model/config.js';
-import { nodeFileSystem } from '../../node/file-system.js';
 import { befunetFromOfficialStateDict } from '../../weights/official-model.js';
 import { loadPretrainedPidinet } from '../../weights/pretrained-pidinet.js';
 import { loadPretrainedSwin } from '../../weights/pretrained-swin.js';

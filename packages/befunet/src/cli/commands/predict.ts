@@ -7,6 +7,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError } from '@befunet/common';
+import { writeAtomically } from '@befunet/common/node';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { stemOf } from '../../data/file-pairing.js';
 import { IMAGE_EXTENSIONS } from '../../data/folder-dataset.js';
@@ -23,7 +24,6 @@ import { predictImage } from '../../inference/predict-image.js';
 import { predictVolume } from '../../inference/predict-volume.js';
 import { befunetConfigOf } from '../../model/befunet.js';
 import { loadBefunet } from '../../node/load-model.js';
-import { writeAtomically } from '../../node/write-atomically.js';
 import { numberOption } from '../args.js';
 import { backendOption, type Command, type OptionValues } from '../command.js';
 import { windowOption } from '../data-options.js';

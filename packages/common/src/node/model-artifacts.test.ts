@@ -1,11 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileFormatError } from '@befunet/common';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, FileFormatError } from '../errors.js';
+import { manifestBytes, parseModelJson } from '../model-artifacts.js';
 import { nodeFileSystem } from './file-system.js';
-import { manifestBytes, parseModelJson } from './model-artifacts.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -104,5 +104,17 @@ describe('loading a saved TF.js model through nodeFileSystem', () => {
       expect(error, String(message)).toBeInstanceOf(FileFormatError);
       expect((error as Error).message).toMatch(message);
     }
+  });
+});
+
+describe('loading a model whose layer classes are not registered', () => {
+  it('names the package to import instead of TF.js "Unknown layer"', async () => {
+    const { dir, json } = await savedModel();
+    const text = readFileSync(json, 'utf8').replaceAll('"Dense"', '"befunet>Lcaf"');
+    writeFileSync(json, text);
+    await expect(load(dir)).rejects.toThrow(ConfigError);
+    await expect(load(dir)).rejects.toThrow(
+      /befunet>Lcaf, not registered with TF\.js: add import '@befunet\/lcaf';/,
+    );
   });
 });

@@ -1,18 +1,22 @@
 /**
  * A TF.js IO handler for a folder on the Node.js file system: `model.save(nodeFileSystem(dir))`,
- * `tf.loadLayersModel(nodeFileSystem(dir))`.
+ * `tf.loadLayersModel(nodeFileSystem(dir))`. It works for any TF.js layers model, and needs no
+ * tfjs-node (whose `file://` handler is what `model.save('file://...')` looks for).
  *
  * The folder holds `model.json` and one weights file named after a hash of its content. Saving
  * writes the new weights file first, then replaces `model.json` atomically (temporary file, then
  * rename), then removes weights files that `model.json` no longer names: at every moment the folder
- * holds a complete model, the previous one until the rename, the new one after it.
+ * holds a complete model, the previous one until the rename, the new one after it. Loading checks
+ * `model.json` and the weights' sizes first, and names the package to import for a BEFUnet layer
+ * class no imported package has registered.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileFormatError } from '@befunet/common';
 import type * as tf from '@tensorflow/tfjs-core';
-import { modelArtifacts, parseModelJson } from './model-artifacts.js';
+import { FileFormatError } from '../errors.js';
+import { assertLayersRegistered } from '../layer-packages.js';
+import { modelArtifacts, parseModelJson } from '../model-artifacts.js';
 import { writeAtomically } from './write-atomically.js';
 
 const MODEL_JSON = 'model.json';
@@ -60,6 +64,7 @@ export function nodeFileSystem(dir: string): tf.io.IOHandler {
         }
       };
       const json = parseModelJson(await read(path, 'TF.js model.json'), path);
+      assertLayersRegistered(json.modelTopology, path);
       const files = new Map<string, Uint8Array>();
       for (const p of json.weightsManifest.flatMap((g) => g.paths)) {
         if (!files.has(p)) files.set(p, await read(join(dir, p), 'weights file named in model.json'));

@@ -6,8 +6,9 @@
  * whose total size differs from what the manifest needs (sum over entries of elements x bytes per
  * element, of the quantized dtype where `quantization` is set).
  */
-import { FileFormatError } from '@befunet/common';
+
 import type * as tf from '@tensorflow/tfjs-core';
+import { FileFormatError } from './errors.js';
 
 /** Bytes per element of each dtype a weights manifest may name (tfjs-core io/types.ts DTYPE_VALUE_SIZE_MAP). */
 const DTYPE_BYTES: Readonly<Record<string, number>> = {
