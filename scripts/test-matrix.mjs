@@ -88,26 +88,28 @@ if (!args.includes('--no-demo') && onlyPackages.length === 0) {
   await vitestCell('demo', 'chromium', join(root, 'apps', 'demo'), ['--config', 'vitest.e2e.config.ts']);
 }
 
-if (!args.includes('--no-smoke') && onlyPackages.length === 0) {
-  process.stdout.write('  smoke x node-esm+bundle ... ');
-  const log = join(resultsDir, 'smoke.log');
-  const { code, output, seconds } = await run(
-    process.execPath,
-    [join(root, 'scripts/smoke/run.mjs')],
-    root,
-    log,
-  );
+/** Runs a script that prints `N passed, N failed` as its own row of the table. */
+async function scriptCell(pkg, backend, script) {
+  process.stdout.write(`  ${pkg} x ${backend} ... `);
+  const log = join(resultsDir, `${pkg}.log`);
+  const { code, output, seconds } = await run(process.execPath, [join(root, script)], root, log);
   const summary = output.match(/^(\d+) passed, (\d+) failed$/m);
   const passed = summary ? Number(summary[1]) : 0;
   let failed = summary ? Number(summary[2]) : 0;
   const problem =
-    code !== 0 && failed === 0 ? `smoke exited ${code}` : passed + failed === 0 ? 'no test ran' : '';
+    code !== 0 && failed === 0 ? `${pkg} exited ${code}` : passed + failed === 0 ? 'no test ran' : '';
   if (problem) failed += 1;
-  rows.push({ pkg: 'smoke', backend: 'node-esm+bundle', passed, failed, skipped: 0, seconds, problem });
+  rows.push({ pkg, backend, passed, failed, skipped: 0, seconds, problem });
   console.log(
     `${passed} passed, ${failed} failed (${seconds.toFixed(1)} s)${problem ? ` [${problem}]` : ''}`,
   );
   if (failed > 0) console.log(output);
+}
+
+if (!args.includes('--no-smoke') && onlyPackages.length === 0) {
+  await scriptCell('smoke', 'node-esm+bundle', 'scripts/smoke/run.mjs');
+  // Every README code block, run from the packed tarballs installed with plain npm.
+  await scriptCell('readmes', 'npm-tarballs', 'scripts/readmes/run.mjs');
 }
 
 const pad = (s, n) => String(s).padEnd(n);
