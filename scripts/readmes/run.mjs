@@ -164,11 +164,11 @@ async function bundleForBrowser(dir, file) {
  * The packages whose READMEs are checked by default. The others' READMEs still hold fragments that
  * use undefined variables (issue 23, left for the next change); `--package DIR` checks any of them.
  */
-const CHECKED_BY_DEFAULT = ['lcaf', 'dlf'];
+const CHECKED_BY_DEFAULT = ['lcaf', 'dlf', 'swin'];
 const packages = publishedPackages().filter((p) =>
   onlyDirs.length === 0 ? CHECKED_BY_DEFAULT.includes(p.dir) : onlyDirs.includes(p.dir),
 );
-const unchecked = publishedPackages().filter((p) => !packages.includes(p));
+const unchecked = publishedPackages().filter((p) => !packages.some((q) => q.dir === p.dir));
 if (unchecked.length) console.log(`not checked: ${unchecked.map((p) => p.name).join(', ')}`);
 const packDir = mkdtempSync(join(tmpdir(), 'befunet-tarballs-'));
 try {
