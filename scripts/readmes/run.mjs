@@ -6,14 +6,15 @@
  * README's `npm i` line names (BEFUnet packages from the tarballs, the rest from the registry),
  * plus the cpu and wasm backends; each block (a complete program) runs in its own Node.js process
  * three times: as written (it must pick a backend itself, as a user's program must), then on cpu and
- * on wasm (a preloaded module sets the backend, and the run fails if the block ends on another). Blocks marked `browser` are bundled for browsers with esbuild instead (they must resolve
- * and compile); `no-run` blocks are fragments. Built packages are expected (`turbo run build`).
+ * on wasm (a preloaded module sets the backend, and the run fails if the block ends on another).
+ * Blocks marked `browser` are bundled for browsers with esbuild instead (they must resolve and
+ * compile); `no-run` blocks are fragments. Built packages are expected (`turbo run build`).
  * Prints one line per block and backend, and `N passed, N failed`.
  *
  * usage: node scripts/readmes/run.mjs [--package DIR]...
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -165,14 +166,14 @@ async function bundleForBrowser(dir, file) {
  * use undefined variables (issue 23, left for the next change); `--package DIR` checks any of them.
  */
 const CHECKED_BY_DEFAULT = ['lcaf', 'dlf', 'swin'];
-const packages = publishedPackages().filter((p) =>
-  onlyDirs.length === 0 ? CHECKED_BY_DEFAULT.includes(p.dir) : onlyDirs.includes(p.dir),
-);
-const unchecked = publishedPackages().filter((p) => !packages.some((q) => q.dir === p.dir));
+const published = publishedPackages();
+const isChecked = (p) => (onlyDirs.length === 0 ? CHECKED_BY_DEFAULT : onlyDirs).includes(p.dir);
+const packages = published.filter(isChecked);
+const unchecked = published.filter((p) => !isChecked(p));
 if (unchecked.length) console.log(`not checked: ${unchecked.map((p) => p.name).join(', ')}`);
 const packDir = mkdtempSync(join(tmpdir(), 'befunet-tarballs-'));
 try {
-  const tarballs = await packAll(publishedPackages(), packDir);
+  const tarballs = await packAll(published, packDir);
   for (const pkg of packages) await checkPackage(pkg, tarballs);
 } finally {
   rmSync(packDir, { recursive: true, force: true });
