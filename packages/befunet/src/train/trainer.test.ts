@@ -99,6 +99,12 @@ describe('train', () => {
     expect(half).toMatchObject({ step: 2, completed: false });
     first.dispose();
 
+    // An interrupted run resumes only with its own total (its schedule depends on it).
+    const other = modelLike();
+    await expect(
+      train(other, data(4), { ...options, steps: 6, checkpoint: { store }, resume: true }),
+    ).rejects.toThrow(/stopped at step 2 of 4; finish it with the same total \(4 steps\)/);
+
     const resumed = modelLike(); // other initial weights: the checkpoint replaces them all
     const rest = await train(resumed, data(4), { ...options, checkpoint: { store }, resume: true });
     expect(rest).toMatchObject({ step: 4, completed: true, resumedFrom: 2 });
@@ -113,7 +119,25 @@ describe('train', () => {
     await expect(
       train(modelLike(), data(4), { ...options, seed: 12, checkpoint: { store }, resume: true }),
     ).rejects.toThrow(/seed: 11 vs 12/);
-    for (const m of [initial, straight, resumed]) m.dispose();
+
+    // A finished run extends to a longer total, the poly schedule spanning the new total
+    // (lr = base (1 - step/6)^0.9 at steps 4 and 5); a shorter total is refused.
+    await expect(
+      train(other, data(4), { ...options, steps: 3, checkpoint: { store }, resume: true }),
+    ).rejects.toThrow(/already finished its 4 steps; to extend it, give more than 4 \(got 3\)/);
+    const rates: number[] = [];
+    const extended = await train(resumed, data(4), {
+      ...options,
+      steps: 6,
+      checkpoint: { store },
+      resume: true,
+      onStep: ({ learningRate }) => rates.push(learningRate),
+    });
+    expect(extended).toMatchObject({ step: 6, completed: true, resumedFrom: 4 });
+    expect(extended.losses).toHaveLength(2);
+    expect(rates[0]).toBeCloseTo(2e-3 * (1 - 4 / 6) ** 0.9, 12);
+    expect(rates[1]).toBeCloseTo(2e-3 * (1 - 5 / 6) ** 0.9, 12);
+    for (const m of [initial, straight, resumed, other]) m.dispose();
   });
 
   it('on WebGPU with SGD, replayed steps give the weights of TF.js steps bit for bit', async ({ skip }) => {

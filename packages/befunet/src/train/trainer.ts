@@ -299,7 +299,13 @@ export async function train(
       if (files) {
         const where = store.describe('latest');
         // The options are checked before anything is loaded, so that a refused resume changes nothing.
-        checkResumable(readCheckpointState(files, where), progressState(), where);
+        const saved = readCheckpointState(files, where);
+        checkResumable(saved, progressState(), where);
+        if (saved.totalSteps !== totalSteps) {
+          log(
+            `extending the finished run from ${saved.totalSteps} to ${totalSteps} steps (the schedule spans the new total)`,
+          );
+        }
         const state = restoreCheckpoint(files, model, optimizer, where);
         if (optimizer.steps !== state.step) {
           throw new ConfigError(
@@ -352,17 +358,14 @@ export async function train(
   return { ...result, step, best };
 }
 
-/** Throws when a checkpoint was made with other training options than `current`. */
+/**
+ * Throws when a checkpoint was made with other training options than `current`. The total may
+ * grow only for a finished run (extending it): an interrupted run resumes bit for bit, so its
+ * schedule, which depends on the total, must stay the same.
+ */
 function checkResumable(saved: TrainState, current: TrainProgressState, where: string): void {
-  const keys = [
-    'totalSteps',
-    'seed',
-    'batchSize',
-    'accumulation',
-    'learningRate',
-    'schedule',
-    'loss',
-  ] as const;
+  if (saved.totalSteps !== current.totalSteps) checkExtension(saved, current.totalSteps, where);
+  const keys = ['seed', 'batchSize', 'accumulation', 'learningRate', 'schedule', 'loss'] as const;
   for (const key of keys) {
     const difference = jsonDifference(saved[key], current[key], key);
     if (difference) {
@@ -370,5 +373,20 @@ function checkResumable(saved: TrainState, current: TrainProgressState, where: s
         `${where}: the checkpoint was trained with other options (${difference}, saved vs given); resume with the same options`,
       );
     }
+  }
+}
+
+/** A resume with another total is an extension: of a finished run, to more steps. */
+function checkExtension(saved: TrainState, totalSteps: number, where: string): void {
+  if (saved.step < saved.totalSteps) {
+    throw new ConfigError(
+      `${where}: the run stopped at step ${saved.step} of ${saved.totalSteps}; finish it with the same total ` +
+        `(${saved.totalSteps} steps) before extending it to ${totalSteps}`,
+    );
+  }
+  if (totalSteps <= saved.totalSteps) {
+    throw new ConfigError(
+      `${where}: the run already finished its ${saved.totalSteps} steps; to extend it, give more than ${saved.totalSteps} (got ${totalSteps})`,
+    );
   }
 }

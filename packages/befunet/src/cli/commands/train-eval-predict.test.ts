@@ -99,24 +99,28 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     });
     expect(filesOf(run)).toEqual(before);
 
-    // Resuming needs the same options (the poly schedule depends on the total); a finished run
-    // resumes at its last step and only rewrites its outputs.
-    await expect(runCli([...args, '--steps', '3', '--out', run, '--resume'])).rejects.toMatchObject({
+    // A finished run resumed with more steps is extended (the first model is replaced only on
+    // --resume); fewer steps are refused.
+    await expect(runCli([...args, '--steps', '1', '--out', run, '--resume'])).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/totalSteps: 2 vs 3.*resume with the same options/),
+      stderr: expect.stringMatching(/already finished its 2 steps; to extend it, give more than 2 \(got 1\)/),
     });
     const resumed = await runCli([
       ...args,
       '--steps',
-      '2',
+      '3',
       '--checkpoint-every',
       '1',
       '--out',
       run,
       '--resume',
     ]);
-    expect(resumed.stderr).toMatch(/resum\w* .*step 2/i);
-    expect(JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')).resumedFrom).toBe(2);
+    expect(resumed.stderr).toMatch(/extending the finished run from 2 to 3 steps/);
+    expect(resumed.stderr).toMatch(/resum\w* .*step 2 of 3/i);
+    expect(JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'))).toMatchObject({
+      resumedFrom: 2,
+      steps: 3,
+    });
   });
 
   it('--force moves the finished run aside and trains afresh; Ctrl-C exits 130 naming the last checkpoint', async () => {
@@ -154,13 +158,16 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     expect(existsSync(join(interrupted, 'model'))).toBe(false);
   });
 
-  it('evaluates the model folder and the checkpoint to the same metrics', async () => {
+  it('evaluates the model folder and its last checkpoint to the same metrics', async () => {
     const dataArgs = ['--images', data.images, '--masks', data.masks, '--json'];
+    // The final model is the latest checkpoint's (the store folder alone would give the best one).
+    const latest = JSON.parse(readFileSync(join(run, 'checkpoints', 'latest.json'), 'utf8')).folder;
     const fromModel = JSON.parse(
       (await runCli(['eval', '--backend', 'cpu', '--model', join(run, 'model'), ...dataArgs])).stdout,
     );
     const fromCheckpoint = JSON.parse(
-      (await runCli(['eval', '--backend', 'cpu', '--model', join(run, 'checkpoints'), ...dataArgs])).stdout,
+      (await runCli(['eval', '--backend', 'cpu', '--model', join(run, 'checkpoints', latest), ...dataArgs]))
+        .stdout,
     );
     expect(fromModel.cases).toBe(6);
     expect(fromModel.classes).toEqual([1]);

@@ -109,7 +109,11 @@ export const trainCommand: Command = {
     },
     seed: { type: 'string', default: '0', description: 'seed of the split, batch order and augmentations' },
     out: { type: 'string', default: 'runs/train', description: 'output folder' },
-    resume: { type: 'boolean', default: false, description: 'continue from the latest checkpoint in --out' },
+    resume: {
+      type: 'boolean',
+      default: false,
+      description: 'continue from the latest checkpoint in --out (a finished run: to a larger --steps)',
+    },
     force: {
       type: 'boolean',
       default: false,
