@@ -189,7 +189,7 @@ export {
 } from './train/trainer.js';
 export { type TrainingLossOptions, trainingLoss } from './train/training-loss.js';
 export { CHECKPOINT_FORMAT, LIBRARY_VERSION } from './train/version.js';
-export { formatDuration, Progress, type ProgressOptions } from './util/progress.js';
+export { formatDuration, Progress, type ProgressOptions, type ProgressStream } from './util/progress.js';
 export { importOfficialStateDict, type OfficialImportReport } from './weights/official-checkpoint.js';
 export { officialConfigFromStateDict } from './weights/official-config.js';
 export { checkDecoderDuplicates, officialDecoderAssignments } from './weights/official-decoder.js';

@@ -25,7 +25,7 @@ import type { SegmentationDataset } from '../data/dataset.js';
 import { releaseReplay } from '../inference/replayed-predictor.js';
 import { befunetConfigOf } from '../model/befunet.js';
 import { prepareImages } from '../model/input.js';
-import { Progress, type ProgressOptions } from '../util/progress.js';
+import { defaultProgressStream, Progress, type ProgressOptions } from '../util/progress.js';
 import { accumulateGradients } from './accumulate-gradients.js';
 import {
   encodeCheckpoint,
@@ -85,7 +85,7 @@ export interface TrainOptions {
   resume?: boolean;
   /** Stops the run after the current step, with a `latest` checkpoint when a store is given. */
   signal?: AbortSignal;
-  /** Where progress lines go (see `Progress`), or false for none. Defaults to process.stderr. */
+  /** Where progress lines go (see `Progress`), or false for none. Defaults to process.stderr in Node.js, console.info in a browser. */
   progress?: ProgressOptions['stream'] | false;
   /** Called after every optimizer step. */
   onStep?: (info: StepInfo) => void;
@@ -219,7 +219,7 @@ export async function train(
     if (tag === 'latest') savedStep = step;
   };
   const log = (line: string) => {
-    if (options.progress !== false) (options.progress ?? process.stderr).write(`${line}\n`);
+    if (options.progress !== false) (options.progress ?? defaultProgressStream()).write(`${line}\n`);
   };
 
   /** The gradients phase of a step through TF.js: one entry of `images` and `labels` per micro-batch. */

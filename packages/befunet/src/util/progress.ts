@@ -1,15 +1,40 @@
 /**
  * A one-line progress display for long work: step, elapsed, throughput, ETA and any named values
  * (loss, Dice ...). On a terminal it redraws one line; elsewhere (CI logs) it prints a line every
- * `everySeconds`, and always the last step.
+ * `everySeconds`, and always the last step. No `\r` is ever written off a terminal.
  */
+/** Where progress goes: Node's process.stderr, or anything with `write` (no Node types needed). */
+export interface ProgressStream {
+  write(text: string): unknown;
+  /** True on a terminal: the line is then redrawn in place. */
+  isTTY?: boolean;
+}
+
+/**
+ * process.stderr in Node.js; in a browser (no `process`), a stream that logs each whole line with
+ * console.info.
+ */
+export function defaultProgressStream(): ProgressStream {
+  const node = (globalThis as { process?: { stderr?: ProgressStream } }).process?.stderr;
+  if (node) return node;
+  let pending = '';
+  return {
+    write(text: string) {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) console.info(line);
+    },
+  };
+}
+
 export interface ProgressOptions {
   /** What is counted, e.g. 'images'. */
   unit: string;
   /** Items per step (the batch size), for the throughput. Defaults to 1. */
   itemsPerStep?: number;
-  /** Where to write. Defaults to process.stderr. */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Where to write. Defaults to `defaultProgressStream()` (process.stderr in Node.js). */
+  stream?: ProgressStream;
   /** Minimum seconds between lines when not on a terminal. Defaults to 5. */
   everySeconds?: number;
 }
@@ -17,14 +42,14 @@ export interface ProgressOptions {
 export class Progress {
   private readonly started = performance.now();
   private lastPrinted = Number.NEGATIVE_INFINITY;
-  private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
+  private readonly stream: ProgressStream;
 
   constructor(
     private readonly label: string,
     private readonly totalSteps: number,
     private readonly options: ProgressOptions,
   ) {
-    this.stream = options.stream ?? process.stderr;
+    this.stream = options.stream ?? defaultProgressStream();
   }
 
   /** Reports that `step` (1-based) of `totalSteps` is done, with optional named values. */

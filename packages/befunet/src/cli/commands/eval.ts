@@ -9,6 +9,7 @@ import { resizedDataset } from '../../data/resize.js';
 import { befunetConfigOf } from '../../model/befunet.js';
 import { loadBefunet } from '../../node/load-model.js';
 import { evaluate } from '../../train/evaluate.js';
+import { Progress } from '../../util/progress.js';
 import { backendOption, type Command } from '../command.js';
 import { dataOptions, datasetFromOptions } from '../data-options.js';
 
@@ -39,10 +40,13 @@ export const evalCommand: Command = {
         seed: Number(o.seed),
         numClasses: config.numClasses,
       });
+      let progress: Progress | undefined;
       const metrics = await evaluate(model, resizedDataset(data, config.imageSize), {
-        onBatch: (done, total) => process.stderr.write(`\revaluating ${done}/${total} images`),
+        onBatch: (done, total) => {
+          progress ??= new Progress('evaluating', total, { unit: 'images' });
+          progress.update(done);
+        },
       });
-      process.stderr.write('\n');
       if (o.json) {
         console.log(JSON.stringify({ data: data.name, ...metrics }, null, 2));
         return;
