@@ -1,4 +1,4 @@
-// Saves small LCAF, SwinBlock, DLF and full BEFUnet ('tiny' preset, paper graph) models with
+// Saves small LCAF, SwinBlock, SwinStage, DLF and full BEFUnet ('tiny' preset, paper graph) models with
 // the built code of the current commit, plus one input and its prediction, so a later refactor can assert they still load and predict bit for bit.
 // Run from packages/befunet (so the workspace packages resolve): cp this file there, then
 //   node save-main-models.mjs test-fixtures/main-models
@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { befunetConfig, createBefunet } from '@befunet/core';
 import { Dlf } from '@befunet/dlf';
 import { Lcaf } from '@befunet/lcaf';
-import { SwinBlock } from '@befunet/swin';
+import { SwinBlock, SwinStage } from '@befunet/swin';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 const out = process.argv[2];
@@ -53,6 +53,11 @@ async function save(name, model, shapes) {
   const x = tfl.input({ shape: [6, 6, 8] });
   const l = new SwinBlock({ dim: 8, numHeads: 2, windowSize: 3, shiftSize: 1 });
   await save('swin-block', tfl.model({ inputs: x, outputs: l.apply(x) }), [[1, 6, 6, 8]]);
+}
+{
+  const x = tfl.input({ shape: [10, 10, 4] });
+  const l = new SwinStage({ dim: 4, depth: 2, numHeads: 2, windowSize: 3, downsample: true });
+  await save('swin-stage', tfl.model({ inputs: x, outputs: l.apply(x) }), [[1, 10, 10, 4]]);
 }
 {
   const a = tfl.input({ shape: [4, 4, 8] }),

@@ -27,7 +27,7 @@ function load(name: string) {
 }
 
 describe('models saved before the shared attention / Mlp / window refactor', () => {
-  for (const name of ['swin-block', 'lcaf', 'dlf', 'befunet']) {
+  for (const name of ['swin-block', 'swin-stage', 'lcaf', 'dlf', 'befunet']) {
     it(`${name} loads with the same weights and predicts the same values`, async () => {
       const { artifacts, io } = load(name);
       const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
