@@ -103,3 +103,4 @@ export {
   ATTENTION_QKV_GRAD_KERNEL,
   ATTENTION_SCORES_KERNEL,
 } from './window-attention/window-attention-gradient.js';
+export { clipWindowToGrid, SHIFT_MASK_VALUE } from './window-geometry.js';

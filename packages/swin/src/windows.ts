@@ -4,11 +4,17 @@
  * mask and the relative position index. Plain functions, usable without a layer.
  */
 
-import { assertRank, relativePositionIndex, ShapeError } from '@befunet/common';
+import {
+  assertRank,
+  clipWindowToGrid,
+  relativePositionIndex,
+  SHIFT_MASK_VALUE,
+  ShapeError,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Additive attention mask value between tokens from different regions (the official -100). */
-export const SHIFT_MASK_VALUE = -100;
+export { SHIFT_MASK_VALUE };
 
 function checkGrid(h: number, w: number, windowSize: number, what: string): void {
   if (!Number.isInteger(windowSize) || windowSize < 1) {
@@ -135,18 +141,7 @@ export function windowAttentionMask(
   return { mask, paddedH: hp, paddedW: wp };
 }
 
-/**
- * The window and shift a block uses on an H x W grid: when the grid is not larger than the window
- * (min(H, W) <= M) the window shrinks to min(H, W) and there is no shift, as in the official code.
- */
-export function effectiveWindow(
-  h: number,
-  w: number,
-  windowSize: number,
-  shift: number,
-): { windowSize: number; shift: number } {
-  if (Math.min(h, w) <= windowSize) return { windowSize: Math.min(h, w), shift: 0 };
-  return { windowSize, shift };
-}
+/** The window and shift a block uses on an H x W grid (the shared rule of `@befunet/common`). */
+export const effectiveWindow = clipWindowToGrid;
 
 export { relativePositionIndex };

@@ -11,6 +11,7 @@
  * so every LCAF reaches the output. The model has two outputs: `logits` [B, S, S, K] and `edges`
  * [B, S, S, 4] (one edge probability map per edge stage).
  */
+import { clipWindowToGrid } from '@befunet/common';
 import { Dlf } from '@befunet/dlf';
 import { Lcaf } from '@befunet/lcaf';
 import { EdgeEncoder, EdgeHead } from '@befunet/pdc';
@@ -37,11 +38,17 @@ export function buildPaperGraph(config: BefunetConfig): tfl.LayersModel {
   for (let k = 0; k < 4; k++) {
     const dim = k === 0 ? widths[0]! : widths[k - 1]!;
     const body = swinStage(config, k, dim, k > 0, `layers_${k}`).apply(x) as tfl.SymbolicTensor;
-    const window = Math.min(lcaf.window, grids[k]!);
+    // Odd levels shift by half a window (when shifted); clipped as Swin clips its windows.
+    const { windowSize: window, shift } = clipWindowToGrid(
+      grids[k]!,
+      grids[k]!,
+      lcaf.window,
+      lcaf.shifted && k % 2 === 1 ? Math.floor(lcaf.window / 2) : 0,
+    );
     x = new Lcaf({
       heads: swin.numHeads[k]!,
       window,
-      shift: lcaf.shifted && k % 2 === 1 && window < grids[k]! ? Math.floor(window / 2) : 0,
+      shift,
       relativePositionBias: lcaf.relativePositionBias,
       name: `lcaf_${k}`,
     }).apply([edges[k]!, body]) as tfl.SymbolicTensor;
