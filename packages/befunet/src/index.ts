@@ -39,6 +39,7 @@ export {
   stackSamples,
   trainingBatch,
 } from './data/batches.js';
+export { type CheckDatasetOptions, checkDataset } from './data/check-dataset.js';
 export { checkSample } from './data/check-sample.js';
 export type { SegmentationDataset, SegmentationSample } from './data/dataset.js';
 export { type FilePair, imageKey, labelKey, pairFiles } from './data/file-pairing.js';

@@ -12,6 +12,7 @@ import { InterruptedError } from '@befunet/common';
 import { nodeFileSystem, writeAtomically } from '@befunet/common/node';
 import type { AggregatedMetrics } from '@befunet/losses';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { checkDataset } from '../data/check-dataset.js';
 import type { SegmentationDataset } from '../data/dataset.js';
 import { formatLegend } from '../inference/class-palette.js';
 import { renderOverlay } from '../inference/overlay.js';
@@ -88,6 +89,10 @@ export async function runTraining(
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { outDir, force, validation, validateEveryEpochs, checkpointEverySteps, overlays, ...trainOptions } =
     options;
+  // Every sample is read once before the run folder is touched, so bad data changes nothing.
+  for (const data of validation ? [dataset, validation] : [dataset]) {
+    await checkDataset(data, trainOptions.progress === undefined ? {} : { progress: trainOptions.progress });
+  }
   const aside = await claimRunFolder(outDir, { resume: trainOptions.resume ?? false, force: force ?? false });
   if (aside) log(`the run that was in ${outDir} was moved to ${aside}`);
   const started = performance.now();

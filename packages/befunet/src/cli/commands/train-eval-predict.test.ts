@@ -158,6 +158,21 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     expect(existsSync(join(interrupted, 'model'))).toBe(false);
   });
 
+  it('refuses a mask of the wrong size before the first step, leaving --out untouched', async () => {
+    const bad = writeSkinFolder(join(tmp.path, 'bad-skin'), 5);
+    writeFileSync(
+      join(bad.masks, 'ISIC_0000004_segmentation.png'),
+      encodePng({ width: 20, height: 36, channels: 1, data: new Uint8Array(20 * 36) }),
+    );
+    const out = join(tmp.path, 'bad-run');
+    const args = ['train', ...common, '--images', bad.images, '--masks', bad.masks, '--val-fraction', '0'];
+    await expect(runCli([...args, '--steps', '50', '--out', out])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/checking .*\n.*ISIC_0000004\.png is 36x40 \(height x width\) but its mask \S+ISIC_0000004_segmentation\.png is 36x20/),
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('evaluates the model folder and its last checkpoint to the same metrics', async () => {
     const dataArgs = ['--images', data.images, '--masks', data.masks, '--json'];
     // The final model is the latest checkpoint's (the store folder alone would give the best one).
