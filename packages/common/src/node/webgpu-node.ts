@@ -6,12 +6,15 @@
  * - `vulkan`: a real GPU through its Vulkan driver (adapter feature level `core`);
  * - `opengl`: Dawn's OpenGL ES backend, which on a machine without a GPU runs on Mesa's llvmpipe
  *   (software). It needs `EGL_PLATFORM=surfaceless` and the `compatibility` feature level.
- * When neither yields an adapter, a WebGpuUnavailableError says what to install.
+ * When neither yields an adapter, a WebGpuUnavailableError says what to install. `auto` skips
+ * Vulkan on a Linux machine without the Vulkan loader (`vulkan-loader.ts`), so that Dawn's
+ * warning about it is not printed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { WebGpuUnavailableError } from '../errors.js';
 import { watchDeviceLoss } from '../webgpu-device.js';
+import { vulkanLoaderFound } from './vulkan-loader.js';
 
 export type WebGpuPath = 'vulkan' | 'opengl';
 
@@ -78,6 +81,10 @@ export async function initNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<N
 
   const tried: string[] = [];
   for (const path of paths) {
+    if (path === 'vulkan' && choice === 'auto' && !vulkanLoaderFound()) {
+      tried.push('vulkan: no Vulkan loader (libvulkan.so.1) installed');
+      continue;
+    }
     const found = await requestAdapter(dawn, path, options.dawnFlags ?? []);
     if (typeof found === 'string') {
       tried.push(`${path}: ${found}`);
@@ -136,7 +143,7 @@ async function registerBackend(
     adapterInfo[key] = String(info?.[key] ?? '');
 
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), 3);
+  tf.registerBackend('webgpu', () => withoutTimestampHint(new WebGPUBackend(device, adapter.info)), 3);
   tf.env().set('WEBGPU_CPU_FORWARD', options.cpuForward ?? false);
   if (options.activate ?? true) {
     if (!(await tf.setBackend('webgpu'))) {
@@ -160,4 +167,15 @@ async function registerBackend(
       device.destroy();
     },
   };
+}
+
+/**
+ * Marks TF.js's one-time hint about missing timestamp queries (printed by `tf.time`) as shown: it
+ * names a Chrome flag, which means nothing in Node.js, where the option is `dawnFlags` (above).
+ * `hasTimestampQueryWarned` is a field of TF.js 4.x's WebGPUBackend; if it is renamed, the hint
+ * simply shows again.
+ */
+function withoutTimestampHint<T extends object>(backend: T): T {
+  (backend as { hasTimestampQueryWarned?: boolean }).hasTimestampQueryWarned = true;
+  return backend;
 }
