@@ -55,7 +55,7 @@ export {
   subsetDataset,
 } from './data/split.js';
 export { type SyntheticOptions, type SyntheticSample, syntheticSample } from './data/synthetic.js';
-export { SyntheticDataset } from './data/synthetic-dataset.js';
+export { SyntheticDataset, type SyntheticDatasetOptions } from './data/synthetic-dataset.js';
 export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js';
 export { Decoder, type DecoderArgs, type DecoderTaps } from './decoder/decoder.js';
 export { upsampleBilinear } from './decoder/upsample.js';

@@ -18,6 +18,31 @@ export interface SyntheticOptions {
   noise?: number;
 }
 
+const OPTION_NAMES = ['size', 'numClasses', 'noise'];
+
+/** Fills the defaults of `options` and checks them (unknown names included); throws a ConfigError. */
+export function resolveSyntheticOptions(options: SyntheticOptions): Required<SyntheticOptions> {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(
+      `synthetic options must be an object ({ size, numClasses, noise }), got ${options}`,
+    );
+  }
+  const unknown = Object.keys(options).filter((k) => !OPTION_NAMES.includes(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `unknown synthetic option(s) ${unknown.join(', ')}; known: ${OPTION_NAMES.join(', ')}`,
+    );
+  }
+  const { size = 224, numClasses = 4, noise = 0.05 } = options;
+  if (!Number.isInteger(size) || size < 8) throw new ConfigError(`size must be an integer >= 8, got ${size}`);
+  if (!Number.isInteger(numClasses) || numClasses < 2 || numClasses > 32) {
+    throw new ConfigError(`numClasses must be an integer in 2..32, got ${numClasses}`);
+  }
+  if (!(noise >= 0 && Number.isFinite(noise)))
+    throw new ConfigError(`noise must be a number >= 0, got ${noise}`);
+  return { size, numClasses, noise };
+}
+
 export interface SyntheticSample {
   /** Grey image, row-major [size, size], values about 0..1. */
   image: Float32Array;
@@ -32,13 +57,7 @@ export function syntheticSample(
   index: number,
   options: SyntheticOptions = {},
 ): SyntheticSample {
-  const size = options.size ?? 224;
-  const numClasses = options.numClasses ?? 4;
-  const noise = options.noise ?? 0.05;
-  if (!Number.isInteger(size) || size < 8) throw new ConfigError(`size must be an integer >= 8, got ${size}`);
-  if (!Number.isInteger(numClasses) || numClasses < 2 || numClasses > 32) {
-    throw new ConfigError(`numClasses must be an integer in 2..32, got ${numClasses}`);
-  }
+  const { size, numClasses, noise } = resolveSyntheticOptions(options);
   const rng = new SeededRandom((seed * 1_000_003 + index * 7919 + 17) >>> 0);
   const image = new Float32Array(size * size);
   const label = new Int32Array(size * size);
