@@ -165,7 +165,7 @@ async function bundleForBrowser(dir, file) {
  * The packages whose READMEs are checked by default. The others' READMEs still hold fragments that
  * use undefined variables (issue 23, left for the next change); `--package DIR` checks any of them.
  */
-const CHECKED_BY_DEFAULT = ['lcaf', 'dlf', 'swin'];
+const CHECKED_BY_DEFAULT = ['lcaf', 'dlf', 'swin', 'losses', 'pdc'];
 const published = publishedPackages();
 const isChecked = (p) => (onlyDirs.length === 0 ? CHECKED_BY_DEFAULT : onlyDirs).includes(p.dir);
 const packages = published.filter(isChecked);
