@@ -168,7 +168,9 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     const args = ['train', ...common, '--images', bad.images, '--masks', bad.masks, '--val-fraction', '0'];
     await expect(runCli([...args, '--steps', '50', '--out', out])).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/checking .*\n.*ISIC_0000004\.png is 36x40 \(height x width\) but its mask \S+ISIC_0000004_segmentation\.png is 36x20/),
+      stderr: expect.stringMatching(
+        /checking .*\n.*ISIC_0000004\.png is 36x40 \(height x width\) but its mask \S+ISIC_0000004_segmentation\.png is 36x20/,
+      ),
     });
     expect(existsSync(out)).toBe(false);
   });
