@@ -1,4 +1,5 @@
 import { ShapeError } from '@befunet/common';
+import { LabelValueError } from '@befunet/losses';
 import { describe, expect, it } from 'vitest';
 import { checkDataset } from './check-dataset.js';
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
@@ -36,7 +37,6 @@ describe('checkDataset', () => {
 
   it.each([
     [{ label: new Int32Array(4) }, /sample s2: mask holds 4 labels, not 2x3 \(the image's size\)/],
-    [{ label: Int32Array.from([0, 1, 2, 0, 0, 1]) }, /sample s2: label 2 is outside 0\.\.1/],
     [{ image: new Float32Array(18), channels: 3 }, /sample s2: 3 channels, the data set has 1/],
     [{ image: new Float32Array(5) }, /sample s2: image holds 5 values, not 2x3x1/],
     [{ image: new Float32Array(6).fill(Number.NaN) }, /sample s2: the image holds NaN/],
@@ -44,6 +44,14 @@ describe('checkDataset', () => {
     const check = checkDataset(dataset(broken), { progress: false });
     await expect(check).rejects.toThrow(ShapeError);
     await expect(checkDataset(dataset(broken), { progress: false })).rejects.toThrow(message);
+  });
+
+  it('refuses a label outside 0..numClasses-1 with a LabelValueError naming the sample', async () => {
+    const broken = dataset({ label: Int32Array.from([0, 1, 2, 0, 0, 1]) });
+    await expect(checkDataset(broken, { progress: false })).rejects.toThrow(LabelValueError);
+    await expect(checkDataset(broken, { progress: false })).rejects.toThrow(
+      /data set 'tiny', sample s2: mask: class labels must be integers in \[0, 2\), got 2 at flat index 2/,
+    );
   });
 
   it('shows progress', async () => {

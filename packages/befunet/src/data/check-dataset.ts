@@ -5,6 +5,7 @@
  * another size than its image, labels out of range); this pass makes all of them speak up front.
  */
 import { ShapeError } from '@befunet/common';
+import { assertClassLabels } from '@befunet/losses';
 import { Progress, type ProgressStream } from '../util/progress.js';
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
 
@@ -13,7 +14,10 @@ export interface CheckDatasetOptions {
   progress?: ProgressStream | false;
 }
 
-/** Throws a ShapeError (naming the sample) for the first sample that breaks the contract. */
+/**
+ * Throws for the first sample that breaks the contract, naming it: a ShapeError for sizes and
+ * channels, a LabelValueError (`assertClassLabels`) for labels outside 0..numClasses-1.
+ */
 export async function checkDataset(
   dataset: SegmentationDataset,
   options: CheckDatasetOptions = {},
@@ -43,9 +47,6 @@ function checkSample(sample: SegmentationSample, dataset: SegmentationDataset): 
   if (sample.label.length !== height * width) {
     fail(`mask holds ${sample.label.length} labels, not ${height}x${width} (the image's size)`);
   }
-  for (const value of sample.label) {
-    if (!(value >= 0 && value < dataset.numClasses))
-      fail(`label ${value} is outside 0..${dataset.numClasses - 1}`);
-  }
+  assertClassLabels(sample.label, dataset.numClasses, `data set '${dataset.name}', sample ${id}: mask`);
   for (const value of sample.image) if (!Number.isFinite(value)) fail(`the image holds ${value}`);
 }

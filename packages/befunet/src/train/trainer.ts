@@ -218,9 +218,10 @@ export async function train(
     await store.save(tag, await encodeCheckpoint(model, optimizer, progressState()));
     if (tag === 'latest') savedStep = step;
   };
-  const log = (line: string) => {
-    if (options.progress !== false) (options.progress ?? defaultProgressStream()).write(`${line}\n`);
-  };
+  // One stream for log lines and progress bars (in a browser, one line buffer for both).
+  const progressStream =
+    options.progress === false ? undefined : (options.progress ?? defaultProgressStream());
+  const log = (line: string) => progressStream?.write(`${line}\n`);
 
   /** The gradients phase of a step through TF.js: one entry of `images` and `labels` per micro-batch. */
   const computeGradients = (images: tf.Tensor[], labels: tf.Tensor[]): StepGradients => {
@@ -325,13 +326,12 @@ export async function train(
       const epochEnd = Math.min((epoch + 1) * stepsPerEpoch, totalSteps);
       const first = step;
       const progress =
-        options.progress === false
-          ? undefined
-          : new Progress(`epoch ${epoch + 1}/${epochs}`, epochEnd - first, {
-              unit: 'images',
-              itemsPerStep: batchSize * accumulation,
-              ...(options.progress && { stream: options.progress }),
-            });
+        progressStream &&
+        new Progress(`epoch ${epoch + 1}/${epochs}`, epochEnd - first, {
+          unit: 'images',
+          itemsPerStep: batchSize * accumulation,
+          stream: progressStream,
+        });
       const dice = new RunningDice(config.numClasses);
       while (step < epochEnd && !options.signal?.aborted) {
         const { loss, counts, lr } = await runStep();
