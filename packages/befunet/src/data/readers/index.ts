@@ -1,5 +1,14 @@
 /** File readers and writers for datasets and inference, pure TypeScript over Uint8Array. */
 
+export {
+  adler32,
+  deflateRaw as deflateFixed,
+  gunzip,
+  gzip,
+  isGzip,
+  zlibCompress,
+  zlibDecompress,
+} from '@befunet/io';
 export { type Hdf5Dataset, type Hdf5ReadOptions, isHdf5, readHdf5 } from './hdf5.js';
 export { type DecodedImage, decodeImage, isJpeg } from './image.js';
 export { decodeJpeg, JPEG_MAX_PIXELS, type JpegImage } from './jpeg.js';
@@ -20,4 +29,3 @@ export {
 export { encodeNpy, isNpy, type NpyArray, type NpyData, type NpyDType, readNpy } from './npy.js';
 export { readNpz } from './npz.js';
 export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';
-export { adler32, deflateFixed, gunzip, gzip, isGzip, zlibCompress, zlibDecompress } from './zlib.js';

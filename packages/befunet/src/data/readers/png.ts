@@ -11,7 +11,7 @@
  * Encoding: 8- or 16-bit grey, grey+alpha, RGB or RGBA, filter type 0, LZ77 + fixed Huffman.
  */
 import { ConfigError, crc32, FileFormatError } from '@befunet/common';
-import { zlibCompress, zlibDecompress } from './zlib.js';
+import { zlibCompress, zlibDecompress } from '@befunet/io';
 
 /** A decoded image: row-major, channels interleaved (HWC). */
 export interface PngImage {
