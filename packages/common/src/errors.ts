@@ -2,13 +2,13 @@
  * Typed errors shared by every BEFUnet package.
  *
  * Each error names the problem (which argument, which shape, which key) so that bad input fails
- * at the API boundary with a readable message instead of deep inside a kernel. `BefunetError` and
- * `FileFormatError` live in @befunet/io (its readers throw them) and are re-exported here. `isInstance`
+ * at the API boundary with a readable message instead of deep inside a kernel. `BefunetError`,
+ * `ConfigError` and `FileFormatError` live in @befunet/io (its readers throw them) and are re-exported here. `isInstance`
  * works across duplicated copies of this package (it checks a global symbol, not the prototype).
  */
-import { BefunetError, FileFormatError } from '@befunet/io';
+import { BefunetError, ConfigError, FileFormatError } from '@befunet/io';
 
-export { BefunetError, FileFormatError };
+export { BefunetError, ConfigError, FileFormatError };
 
 /** A tensor has the wrong rank, size, or a dimension that does not fit the configuration. */
 export class ShapeError extends BefunetError {}
@@ -18,9 +18,6 @@ export class DTypeError extends BefunetError {}
 
 /** A tensor holds values the operation cannot take: NaN or Inf, labels out of range. */
 export class InvalidValueError extends BefunetError {}
-
-/** A configuration value is out of range or inconsistent with another one. */
-export class ConfigError extends BefunetError {}
 
 /** Long work was stopped by the user (Ctrl-C) before it finished; the message says what was kept and how to go on. */
 export class InterruptedError extends BefunetError {}

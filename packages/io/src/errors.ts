@@ -26,3 +26,6 @@ export class FileFormatError extends BefunetError {
     super(`${source}: ${problem}`, options);
   }
 }
+
+/** A configuration value is out of range or inconsistent with another one. */
+export class ConfigError extends BefunetError {}

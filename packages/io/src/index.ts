@@ -15,4 +15,5 @@ export {
   zlibCompress,
   zlibDecompress,
 } from './deflate.js';
-export { BefunetError, FileFormatError } from './errors.js';
+export { BefunetError, ConfigError, FileFormatError } from './errors.js';
+export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';

@@ -2,10 +2,16 @@
 
 export {
   adler32,
+  decodePng,
   deflateRaw as deflateFixed,
+  encodePng,
   gunzip,
   gzip,
   isGzip,
+  isPng,
+  PNG_MAX_PIXELS,
+  type PngImage,
+  type PngInput,
   zlibCompress,
   zlibDecompress,
 } from '@befunet/io';
@@ -28,4 +34,3 @@ export {
 } from './nifti.js';
 export { encodeNpy, isNpy, type NpyArray, type NpyData, type NpyDType, readNpy } from './npy.js';
 export { readNpz } from './npz.js';
-export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';
