@@ -1,5 +1,7 @@
 import './register-gradients.js';
 
+/** @deprecated Use `deflateRaw` of @befunet/io (this name is kept for existing callers; it now emits fflate's level-6 stream, not one fixed-Huffman block). */
+export { deflateRaw as deflateFixed, inflateRaw } from '@befunet/io';
 export {
   assertDivisible,
   assertDType,
@@ -43,8 +45,6 @@ export {
 export { assertLayersRegistered, LAYER_PACKAGES, unregisteredLayers } from './layer-packages.js';
 export { Linear, type LinearArgs } from './linear.js';
 export { type ModelJson, manifestBytes, modelArtifacts, parseModelJson } from './model-artifacts.js';
-export { deflateFixed } from './pth/deflate.js';
-export { inflateRaw } from './pth/inflate.js';
 export {
   isTorchCheckpoint,
   readTorchCheckpoint,

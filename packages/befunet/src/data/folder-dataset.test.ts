@@ -1,10 +1,10 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, FileFormatError, InvalidValueError, ShapeError } from '@befunet/common';
+import { encodePng } from '@befunet/io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejection, removeTestTrees, testTree } from './dataset-files.test-util.js';
 import { FolderDataset, type FolderDatasetOptions } from './folder-dataset.js';
-import { encodePng } from './readers/png.js';
 
 /** An 8-bit PNG (a Uint16Array of values makes a 16-bit one). */
 function png(height: number, width: number, channels: 1 | 2 | 3 | 4, values: number[], sixteen = false) {

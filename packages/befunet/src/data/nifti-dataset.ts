@@ -13,8 +13,8 @@
  * a sample reads its pair of volumes, which a small cache keeps (volumes, not slices).
  */
 import { basename, join } from 'node:path';
-import { gunzipSync, constants as zlibConstants } from 'node:zlib';
-import { ConfigError, FileFormatError, InvalidValueError, ShapeError } from '@befunet/common';
+import { ConfigError, InvalidValueError, ShapeError } from '@befunet/common';
+import { gunzip, gunzipPrefix, isGzip } from '@befunet/io';
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
 import { type FilePair, imageKey, labelKey, pairFiles, stemOf } from './file-pairing.js';
 import { decodeFile, listFiles, readDataFile } from './folder-files.js';
@@ -27,7 +27,6 @@ import {
   sliceAxial,
   windowIntensity,
 } from './readers/nifti.js';
-import { isGzip } from './readers/zlib.js';
 import { checkSampleIndex } from './sample-index.js';
 
 /** File name endings read as volumes. */
@@ -209,16 +208,10 @@ async function volumePairs(options: NiftiDatasetOptions): Promise<FilePair[]> {
   ).map((p) => ({ image: join(images, p.image), label: join(labels, p.label) }));
 }
 
-/** The uncompressed bytes of a `.nii` or `.nii.gz` file (Node's zlib: faster than the pure reader). */
+/** The uncompressed bytes of a `.nii` or `.nii.gz` file (or of the start of one, for its header). */
 function uncompressed(bytes: Uint8Array, path: string, prefixOnly = false): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  try {
-    // A prefix of a gzip stream decompresses with a sync flush (no "unexpected end" error).
-    const flush = prefixOnly ? { finishFlush: zlibConstants.Z_SYNC_FLUSH } : {};
-    return new Uint8Array(gunzipSync(bytes, flush));
-  } catch (error) {
-    throw new FileFormatError(path, `gzip: ${(error as Error).message}`, { cause: error });
-  }
+  return prefixOnly ? gunzipPrefix(bytes, HEADER_PREFIX_BYTES, path) : gunzip(bytes, path);
 }
 
 async function readVolume(path: string): Promise<NiftiVolume> {
@@ -226,10 +219,17 @@ async function readVolume(path: string): Promise<NiftiVolume> {
   return decodeFile(path, () => checkRank(readNifti(uncompressed(bytes, path), path), path));
 }
 
+/** How much of a `.nii.gz` is inflated to read its header: the header and some extensions. */
+const HEADER_PREFIX_BYTES = 1 << 20;
+/** How much of a volume's file is read for its header. */
+const HEADER_READ_BYTES = 1 << 16;
+
 /** The header of a volume, from the start of its file only. */
 async function readHeader(path: string): Promise<NiftiHeader> {
-  const bytes = await readDataFile(path, 1 << 16);
-  return decodeFile(path, () => readNiftiHeader(uncompressed(bytes, path, true), path));
+  const bytes = await readDataFile(path, HEADER_READ_BYTES);
+  // A file shorter than the read is whole: inflate it all, so a truncated one says so.
+  const prefixOnly = bytes.length === HEADER_READ_BYTES;
+  return decodeFile(path, () => readNiftiHeader(uncompressed(bytes, path, prefixOnly), path));
 }
 
 function checkRank(volume: NiftiVolume, path: string): NiftiVolume {

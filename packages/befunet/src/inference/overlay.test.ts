@@ -1,7 +1,7 @@
 import { ConfigError, InvalidValueError, ShapeError } from '@befunet/common';
+import { decodePng } from '@befunet/io';
 import { expectError } from '@befunet/testing';
 import { describe, expect, it } from 'vitest';
-import { decodePng } from '../data/readers/png.js';
 import { CLASS_PALETTE, classLegend, formatLegend } from './class-palette.js';
 import { OVERLAY_GAP, renderOverlay } from './overlay.js';
 

@@ -6,7 +6,7 @@
  * truth (right) sit side by side, `OVERLAY_GAP` white columns apart.
  */
 import { ConfigError, InvalidValueError, ShapeError } from '@befunet/common';
-import { encodePng } from '../data/readers/png.js';
+import { encodePng } from '@befunet/io';
 import { classColor, classLegend, type LegendEntry } from './class-palette.js';
 import type { ImageInput } from './image-input.js';
 

@@ -1,5 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
-import { inflateRaw } from '@befunet/common';
+import { inflateRaw } from '@befunet/io';
 import { describe, expect, it } from 'vitest';
 import { deflateBomb } from './deflate-bomb.js';
 

@@ -13,13 +13,12 @@ import {
   SeededRandom,
   writeSafetensors,
 } from '@befunet/common';
+import { decodePng, encodePng, gzip } from '@befunet/io';
 import { readHdf5 } from '../data/readers/hdf5.js';
 import { decodeJpeg } from '../data/readers/jpeg.js';
 import { encodeNifti, readNifti } from '../data/readers/nifti.js';
 import { encodeNpy, readNpy } from '../data/readers/npy.js';
 import { readNpz } from '../data/readers/npz.js';
-import { decodePng, encodePng } from '../data/readers/png.js';
-import { gzip } from '../data/readers/zlib.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';
 import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 

@@ -219,12 +219,12 @@ describe('readTorchCheckpoint on the official checkpoint', () => {
 });
 
 describe('the reader modules', () => {
-  it('import nothing from Node (they must run in browsers)', () => {
-    for (const file of ['zip.ts', 'inflate.ts', 'pickle.ts', 'torch-checkpoint.ts']) {
+  it('import nothing from Node (they must run in browsers; @befunet/io checks its own modules)', () => {
+    for (const file of ['zip.ts', 'pickle.ts', 'torch-checkpoint.ts']) {
       const source = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
       const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
       expect(
-        imports.filter((i) => !i!.startsWith('./') && !i!.startsWith('../')),
+        imports.filter((i) => !i!.startsWith('./') && !i!.startsWith('../') && i !== '@befunet/io'),
         file,
       ).toEqual([]);
     }

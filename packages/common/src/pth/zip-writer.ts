@@ -1,11 +1,11 @@
 /**
  * A small zip archive writer (PKWARE APPNOTE 6.3): local header, data, central directory, end
  * record, with zip64 extra fields for sizes of 4 GiB or more. It writes `.npz`-style and
- * `torch.save`-style archives (STORED or DEFLATE with fixed Huffman codes, see deflate.ts), and, for
+ * `torch.save`-style archives (STORED or DEFLATE, by fflate through @befunet/io), and, for
  * reliability tests, archives that lie: every header field can be overridden (declared size, CRC,
  * where the central directory says the local header is, the stored bytes themselves).
  */
-import { deflateFixed } from './deflate.js';
+import { deflateRaw } from '@befunet/io';
 import { crc32 } from './zip.js';
 
 export interface ZipWriteEntry {
@@ -72,7 +72,7 @@ export function writeZip(entries: readonly ZipWriteEntry[]): Uint8Array {
   const central = new ByteSink();
   for (const entry of entries) {
     const data = entry.data ?? new Uint8Array(0);
-    const stored = entry.stored ?? (entry.deflate ? deflateFixed(data) : data);
+    const stored = entry.stored ?? (entry.deflate ? deflateRaw(data) : data);
     const method = entry.method ?? (entry.deflate ? 8 : 0);
     const size = entry.size ?? data.length;
     const crc = entry.crc ?? crc32(data);

@@ -3,7 +3,7 @@
  *
  * It reads the central directory (the authoritative list of entries, with zip64 extensions where
  * a size or offset does not fit 32 bits) and hands out STORED entries as zero-copy subarrays and
- * DEFLATE entries inflated (see inflate.ts), optionally verifying their CRC-32. `torch.save` writes
+ * DEFLATE entries inflated (by `inflateRaw` of @befunet/io, on fflate), optionally verifying their CRC-32. `torch.save` writes
  * STORED entries, local headers with a data descriptor (bit 3) and alignment padding in their
  * extra fields; a checkpoint re-zipped with compression also reads. Other compression methods,
  * encrypted and multi-disk archives are rejected with a FileFormatError.
@@ -14,8 +14,9 @@
  * by many entries, D. Fifield, "A better zip bomb", WOOT 2019). Inflating never writes past the
  * declared size, so memory stays bounded by that limit.
  */
-import { FileFormatError } from '../errors.js';
-import { inflateRaw, MAX_DEFLATE_RATIO } from './inflate.js';
+import { crc32, FileFormatError, inflateRaw, MAX_DEFLATE_RATIO } from '@befunet/io';
+
+export { crc32 };
 
 /** One file of the archive, as the central directory describes it. */
 export interface ZipEntry {
@@ -313,52 +314,4 @@ function refuseBombs(entries: Map<string, ZipEntry>, limit: number, fail: (p: st
       );
     }
   }
-}
-
-let crcTables: Uint32Array[] | undefined;
-
-/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) of `data`, as zip stores it. */
-export function crc32(data: Uint8Array): number {
-  if (!crcTables) {
-    // Table k maps a byte to its CRC contribution k bytes further on ("slicing by 8").
-    crcTables = Array.from({ length: 8 }, () => new Uint32Array(256));
-    const t0 = crcTables[0]!;
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      t0[n] = c >>> 0;
-    }
-    for (let k = 1; k < 8; k++) {
-      const prev = crcTables[k - 1]!;
-      const table = crcTables[k]!;
-      for (let n = 0; n < 256; n++) table[n] = (prev[n]! >>> 8) ^ t0[prev[n]! & 0xff]!;
-    }
-  }
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = crcTables as [
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-  ];
-  let crc = 0xffffffff;
-  let i = 0;
-  for (const end = data.length - 7; i < end; i += 8) {
-    const a = crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
-    const b = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
-    crc =
-      t7[a & 0xff]! ^
-      t6[(a >>> 8) & 0xff]! ^
-      t5[(a >>> 16) & 0xff]! ^
-      t4[a >>> 24]! ^
-      t3[b & 0xff]! ^
-      t2[(b >>> 8) & 0xff]! ^
-      t1[(b >>> 16) & 0xff]! ^
-      t0[b >>> 24]!;
-  }
-  for (; i < data.length; i++) crc = t0[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -8,6 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError } from '@befunet/common';
 import { writeAtomically } from '@befunet/common/node';
+import { encodePng, gzip } from '@befunet/io';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { stemOf } from '../../data/file-pairing.js';
 import { IMAGE_EXTENSIONS } from '../../data/folder-dataset.js';
@@ -15,8 +16,6 @@ import { decodeFile, listFiles, readDataFile } from '../../data/folder-files.js'
 import { colourChannels, withChannels } from '../../data/image-channels.js';
 import { NIFTI_EXTENSIONS } from '../../data/nifti-dataset.js';
 import { decodeImage } from '../../data/readers/image.js';
-import { encodePng } from '../../data/readers/png.js';
-import { gzip } from '../../data/readers/zlib.js';
 import { formatLegend } from '../../inference/class-palette.js';
 import type { InferenceOptions } from '../../inference/inference-options.js';
 import { renderOverlay } from '../../inference/overlay.js';

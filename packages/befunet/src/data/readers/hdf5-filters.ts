@@ -3,9 +3,10 @@
  * ids from H5Zpublic.h): deflate (1, a zlib stream), shuffle (2) and Fletcher-32 (3, whose 4
  * trailing checksum bytes are dropped unverified). Other filters are rejected by name.
  */
+
+import { zlibDecompress } from '@befunet/io';
 import type { Hdf5File } from './hdf5-cursor.js';
 import type { Filter } from './hdf5-messages.js';
-import { zlibDecompress } from './zlib.js';
 
 const DEFLATE = 1;
 const SHUFFLE = 2;

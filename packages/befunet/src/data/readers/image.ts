@@ -3,8 +3,8 @@
  * name. Returns interleaved samples as float32 in 0..1 (8-bit divided by 255, 16-bit by 65535).
  */
 import { FileFormatError } from '@befunet/common';
+import { decodePng, isPng } from '@befunet/io';
 import { decodeJpeg, isJpeg } from './jpeg.js';
-import { decodePng, isPng } from './png.js';
 
 export { isJpeg };
 

@@ -1,9 +1,9 @@
 import * as zlib from 'node:zlib';
 import { ConfigError, FileFormatError, InvalidValueError } from '@befunet/common';
+import { gzip } from '@befunet/io';
 import { everyByteCorruption } from '@befunet/testing';
 import { describe, expect, it } from 'vitest';
 import { encodeNifti, readNifti, readNiftiHeader, sliceAxial, windowIntensity } from './nifti.js';
-import { gzip } from './zlib.js';
 
 interface Spec {
   dim: number[];
@@ -299,7 +299,7 @@ describe('readNifti: corrupt files', () => {
     fails(good.subarray(0, 100), /bad\.nii: NIfTI: truncated header/);
     fails(good.subarray(0, good.length - 1), /needs 12 bytes from offset 352/);
     const gz = new Uint8Array(zlib.gzipSync(good));
-    fails(gz.subarray(0, gz.length - 3), /DEFLATE|gzip/);
+    fails(gz.subarray(0, gz.length - 3), /bad\.nii: truncated: the gzip stream ends before its end marker/);
     const flipped = gz.slice();
     flipped[gz.length - 8]! ^= 1;
     fails(flipped, /CRC-32 mismatch/);

@@ -9,7 +9,7 @@
  * binary, complex, RGB, int64 and float128; header extensions are skipped.
  */
 import { ConfigError, FileFormatError, InvalidValueError } from '@befunet/common';
-import { gunzip, isGzip } from './zlib.js';
+import { gunzip, isGzip } from '@befunet/io';
 
 export type NiftiDType = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64';
 

@@ -1,17 +1,21 @@
 /**
- * PNG (ISO/IEC 15948, W3C PNG 2nd edition) decoding and encoding over Uint8Array, without DOM or
- * Node APIs, for image/mask datasets (ISIC style) and overlay output.
+ * PNG (ISO/IEC 15948, W3C PNG 2nd edition) decoding and encoding over Uint8Array, on fast-png,
+ * without DOM or Node APIs, for image/mask datasets (ISIC style) and overlay output.
  *
- * Decoding: images of every colour type (grey, grey+alpha, RGB, RGBA, palette)
- * and bit depth (1, 2, 4, 8, 16), the five scanline filters, Adam7 interlacing, CRC-32 of every
- * chunk checked.
- * Grey below 8 bits is scaled to 0..255 (a 1-bit mask becomes 0/255); palette images become RGB,
- * or RGBA when a tRNS chunk gives the palette alpha; grey and RGB images with a tRNS colour key
- * gain an alpha channel. Other ancillary chunks (gamma, ICC, text) are ignored.
- * Encoding: 8- or 16-bit grey, grey+alpha, RGB or RGBA, filter type 0, LZ77 + fixed Huffman.
+ * Decoding: fast-png inflates, unfilters and de-interlaces. Before it sees the file, the chunks are
+ * walked here to check what fast-png does not (every CRC-32, IHDR's fields, the pixel-count cap
+ * PNG_MAX_PIXELS, chunk order) and the image data is inflated once through `zlibDecompress`, bounded
+ * by the size IHDR implies and with its Adler-32 checked: fast-png inflates without a bound, so a
+ * small file that inflates to gigabytes is refused here first (at the cost of inflating twice).
+ * The result keeps this package's integer conventions: grey below 8 bits is scaled to 0..255 (a 1-bit
+ * mask becomes 0/255); palette images become RGB, or RGBA when a tRNS chunk gives the palette alpha;
+ * grey and RGB images with a tRNS colour key gain an alpha channel; 16-bit samples are a Uint16Array.
+ * Encoding: 8- or 16-bit grey, grey+alpha, RGB or RGBA, by fast-png.
  */
-import { ConfigError, crc32, FileFormatError } from '@befunet/common';
-import { zlibCompress, zlibDecompress } from './zlib.js';
+import { decode, encode } from 'fast-png';
+import { crc32 } from './checksums.js';
+import { zlibDecompress } from './deflate.js';
+import { ConfigError, FileFormatError } from './errors.js';
 
 /** A decoded image: row-major, channels interleaved (HWC). */
 export interface PngImage {
@@ -65,6 +69,8 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
   let palette: Uint8Array | undefined;
   let paletteAlpha: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
+  /** The critical chunks, whole, which are all fast-png is given (see below). */
+  const critical: Uint8Array[] = [Uint8Array.from(SIGNATURE)];
   let ended = false;
   while (!ended) {
     if (pos + 12 > bytes.length) fail(`truncated at byte ${pos} (no IEND chunk)`);
@@ -77,6 +83,9 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
     const data = bytes.subarray(pos + 8, pos + 8 + length);
     const stored = view.getUint32(pos + 8 + length);
     if (crc32(bytes.subarray(pos + 4, pos + 8 + length)) !== stored) fail(`CRC mismatch in chunk ${type}`);
+    if (type === 'IHDR' || type === 'PLTE' || type === 'IDAT' || type === 'IEND') {
+      critical.push(bytes.subarray(pos, pos + 12 + length));
+    }
     pos += 12 + length;
     if (!header && type !== 'IHDR') fail(`first chunk is ${type}, not IHDR`);
     switch (type) {
@@ -127,49 +136,30 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
 
   const samples = SAMPLES[colorType]!;
   const bitsPerPixel = samples * bitDepth;
-  const bpp = Math.max(1, bitsPerPixel >> 3);
   const rowBytesOf = (w: number) => Math.ceil((w * bitsPerPixel) / 8);
-  const stream = concat(idat);
+  const passes = header!.interlaced
+    ? ADAM7.map(([x0, y0, dx, dy]) => [Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)])
+    : [[width, height]];
+  const rawSize = passes.reduce((n, [w, h]) => (w! > 0 && h! > 0 ? n + h! * (rowBytesOf(w!) + 1) : n), 0);
+  // The bound and the Adler-32 fast-png does not apply; the pixels themselves come from fast-png.
+  zlibDecompress(concat(idat), rawSize, source);
+  if (header!.interlaced && bitDepth < 8) {
+    // fast-png 8.0.0 de-interlaces by whole bytes per pixel, which packed samples are not.
+    fail(`interlaced images of ${bitDepth}-bit samples are not supported (fast-png reads them wrongly)`);
+  }
+  let decoded: ReturnType<typeof decode>;
+  try {
+    // Only the critical chunks: the ancillary ones were checked above or are ignored, and fast-png
+    // would inflate an iCCP profile without a bound and refuses a tRNS colour key of an image
+    // smaller than the key (it compares its samples with the pixel count).
+    decoded = decode(concat(critical), { checkCrc: false });
+  } catch (error) {
+    throw new FileFormatError(source, `PNG: ${(error as Error).message}`, { cause: error });
+  }
+  const pixels = decoded.data;
   const format: Format = { bitDepth, colorType, samples, palette, paletteAlpha, fail };
-  if (!header!.interlaced) {
-    const rowBytes = rowBytesOf(width);
-    const raw = zlibDecompress(stream, height * (rowBytes + 1), source);
-    const image = toImage(unfilter(raw, height, rowBytes, bpp, fail), width, height, rowBytes, format);
-    return withColorKey(image, colorType, bitDepth, paletteAlpha, fail);
-  }
-  // Adam7: seven sub-images, each filtered on its own, stored one after the other.
-  const passes = ADAM7.map(([x0, y0, dx, dy]) => {
-    const w = Math.max(0, Math.ceil((width - x0) / dx));
-    const h = Math.max(0, Math.ceil((height - y0) / dy));
-    return { x0, y0, dx, dy, w, h, rowBytes: rowBytesOf(w) };
-  }).filter((p) => p.w > 0 && p.h > 0);
-  const raw = zlibDecompress(
-    stream,
-    passes.reduce((n, p) => n + p.h * (p.rowBytes + 1), 0),
-    source,
-  );
-  let out: PngImage | undefined;
-  let offset = 0;
-  for (const p of passes) {
-    const size = p.h * (p.rowBytes + 1);
-    const pixels = unfilter(raw.subarray(offset, offset + size), p.h, p.rowBytes, bpp, fail);
-    offset += size;
-    const sub = toImage(pixels, p.w, p.h, p.rowBytes, format);
-    const c = sub.channels;
-    out ??= {
-      ...sub,
-      width,
-      height,
-      data: sub.bitDepth === 16 ? new Uint16Array(width * height * c) : new Uint8Array(width * height * c),
-    };
-    for (let y = 0; y < p.h; y++) {
-      for (let x = 0; x < p.w; x++) {
-        const to = ((p.y0 + y * p.dy) * width + p.x0 + x * p.dx) * c;
-        for (let k = 0; k < c; k++) out.data[to + k] = sub.data[(y * p.w + x) * c + k]!;
-      }
-    }
-  }
-  return withColorKey(out!, colorType, bitDepth, paletteAlpha, fail);
+  const image = toImage(pixels, width, height, rowBytesOf(width), format);
+  return withColorKey(image, colorType, bitDepth, paletteAlpha, fail);
 }
 
 /**
@@ -229,23 +219,21 @@ interface Format {
   fail: (problem: string) => never;
 }
 
-/** Unfiltered rows -> samples: 16-bit joined, sub-byte grey scaled to 0..255, palette expanded. */
-function toImage(pixels: Uint8Array, width: number, height: number, rowBytes: number, f: Format): PngImage {
+/** fast-png's samples -> ours: sub-byte grey scaled to 0..255, palette expanded. */
+function toImage(
+  pixels: Uint8Array | Uint8ClampedArray | Uint16Array,
+  width: number,
+  height: number,
+  rowBytes: number,
+  f: Format,
+): PngImage {
   const { bitDepth, samples } = f;
   if (f.colorType === 3) {
     return expandPalette(pixels, width, height, bitDepth, rowBytes, f.palette!, f.paletteAlpha, f.fail);
   }
   const channels = samples as 1 | 2 | 3 | 4;
-  if (bitDepth === 16) {
-    const data = new Uint16Array(width * height * samples);
-    for (let y = 0, o = 0; y < height; y++) {
-      const row = y * rowBytes;
-      for (let x = 0; x < width * samples; x++)
-        data[o++] = (pixels[row + 2 * x]! << 8) | pixels[row + 2 * x + 1]!;
-    }
-    return { width, height, channels, bitDepth: 16, data };
-  }
-  if (bitDepth === 8) return { width, height, channels, bitDepth: 8, data: pixels };
+  if (bitDepth === 16) return { width, height, channels, bitDepth: 16, data: Uint16Array.from(pixels) };
+  if (bitDepth === 8) return { width, height, channels, bitDepth: 8, data: Uint8Array.from(pixels) };
   // Grey at 1, 2 or 4 bits: unpack and scale to 0..255.
   const data = new Uint8Array(width * height);
   const scale = 255 / ((1 << bitDepth) - 1);
@@ -271,100 +259,18 @@ export function encodePng(image: PngInput): Uint8Array {
       `encodePng: data has ${data.length} values, expected ${width}x${height}x${channels} = ${width * height * channels}`,
     );
   }
-  const bytesPerSample = data instanceof Uint16Array ? 2 : 1;
-  const rowBytes = width * channels * bytesPerSample;
-  const raw = new Uint8Array(height * (rowBytes + 1));
-  for (let y = 0; y < height; y++) {
-    const o = y * (rowBytes + 1) + 1; // filter byte 0 (None) precedes each row
-    const rowStart = y * width * channels;
-    if (bytesPerSample === 1) raw.set(data.subarray(rowStart, rowStart + rowBytes), o);
-    else {
-      for (let i = 0; i < width * channels; i++) {
-        const v = data[rowStart + i]!;
-        raw[o + 2 * i] = v >> 8;
-        raw[o + 2 * i + 1] = v & 0xff;
-      }
-    }
-  }
-  const ihdr = new Uint8Array(13);
-  const d = new DataView(ihdr.buffer);
-  d.setUint32(0, width);
-  d.setUint32(4, height);
-  ihdr[8] = 8 * bytesPerSample;
-  ihdr[9] = [0, 0, 4, 2, 6][channels]!;
-  const chunks = [chunk('IHDR', ihdr), chunk('IDAT', zlibCompress(raw)), chunk('IEND', new Uint8Array(0))];
-  return concat([Uint8Array.from(SIGNATURE), ...chunks]);
-}
-
-/** One chunk: length, type, data, CRC-32 of type and data. */
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-/** Reverses the per-row filters in place of a copy; returns the rows without their filter bytes. */
-function unfilter(
-  raw: Uint8Array,
-  height: number,
-  rowBytes: number,
-  bpp: number,
-  fail: (problem: string) => never,
-): Uint8Array {
-  const out = new Uint8Array(height * rowBytes);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (rowBytes + 1)]!;
-    const src = y * (rowBytes + 1) + 1;
-    const o = y * rowBytes;
-    const up = o - rowBytes; // previous row in `out`, absent (zeros) on the first row
-    for (let i = 0; i < rowBytes; i++) {
-      const a = i >= bpp ? out[o + i - bpp]! : 0;
-      const b = y > 0 ? out[up + i]! : 0;
-      const c = y > 0 && i >= bpp ? out[up + i - bpp]! : 0;
-      let predictor: number;
-      switch (filter) {
-        case 0:
-          predictor = 0;
-          break;
-        case 1:
-          predictor = a;
-          break;
-        case 2:
-          predictor = b;
-          break;
-        case 3:
-          predictor = (a + b) >> 1;
-          break;
-        case 4: {
-          const p = a + b - c;
-          const pa = Math.abs(p - a);
-          const pb = Math.abs(p - b);
-          const pc = Math.abs(p - c);
-          predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          break;
-        }
-        default:
-          return fail(`row ${y} has unknown filter type ${filter}`);
-      }
-      out[o + i] = (raw[src + i]! + predictor) & 0xff;
-    }
-  }
-  return out;
+  return encode({ width, height, channels, depth: data instanceof Uint16Array ? 16 : 8, data });
 }
 
 /** Sample `x` of a row packed at `bitDepth` < 8 bits, most significant bits first. */
-function subByte(pixels: Uint8Array, rowStart: number, x: number, bitDepth: number): number {
+function subByte(pixels: ArrayLike<number>, rowStart: number, x: number, bitDepth: number): number {
   const bit = x * bitDepth;
   const byte = pixels[rowStart + (bit >> 3)]!;
   return (byte >> (8 - bitDepth - (bit & 7))) & ((1 << bitDepth) - 1);
 }
 
 function expandPalette(
-  pixels: Uint8Array,
+  pixels: ArrayLike<number>,
   width: number,
   height: number,
   bitDepth: number,

@@ -1,7 +1,8 @@
 import * as zlib from 'node:zlib';
-import { FileFormatError } from '@befunet/common';
 import { describe, expect, it } from 'vitest';
-import { adler32, deflateFixed, gunzip, gzip, isGzip, zlibCompress, zlibDecompress } from './zlib.js';
+import { adler32 } from './checksums.js';
+import { deflateRaw, gunzip, gunzipPrefix, gzip, isGzip, zlibCompress, zlibDecompress } from './deflate.js';
+import { FileFormatError } from './errors.js';
 
 const text = new TextEncoder().encode('the quick brown fox jumps over the lazy dog; '.repeat(40));
 const noise = Uint8Array.from({ length: 5000 }, (_, i) => (i * 2654435761) >>> 24);
@@ -17,7 +18,7 @@ describe('adler32', () => {
   });
 });
 
-describe('deflateFixed / zlibCompress / gzip (read back by node zlib)', () => {
+describe('deflateRaw / zlibCompress / gzip (read back by node zlib)', () => {
   for (const [name, data] of [
     ['empty', new Uint8Array(0)],
     ['one byte', new Uint8Array([7])],
@@ -26,15 +27,15 @@ describe('deflateFixed / zlibCompress / gzip (read back by node zlib)', () => {
     ['long runs (distances up to 32 KiB, matches of 258)', long],
   ] as const) {
     it(`round-trips ${name}`, () => {
-      expect(new Uint8Array(zlib.inflateRawSync(deflateFixed(data)))).toEqual(data);
+      expect(new Uint8Array(zlib.inflateRawSync(deflateRaw(data)))).toEqual(data);
       expect(new Uint8Array(zlib.inflateSync(zlibCompress(data)))).toEqual(data);
       expect(new Uint8Array(zlib.gunzipSync(gzip(data)))).toEqual(data);
     });
   }
 
   it('compresses repetitive data', () => {
-    expect(deflateFixed(text).length).toBeLessThan(text.length / 10);
-    expect(deflateFixed(long).length).toBeLessThan(long.length / 4);
+    expect(deflateRaw(text).length).toBeLessThan(text.length / 10);
+    expect(deflateRaw(long).length).toBeLessThan(long.length / 4);
   });
 });
 
@@ -101,5 +102,25 @@ describe('gunzip', () => {
     // Two members with different contents: the trailer (of the second) does not match the first.
     const twoMembers = new Uint8Array(Buffer.concat([zlib.gzipSync(text), zlib.gzipSync(noise)]));
     expect(() => gunzip(twoMembers)).toThrow(FileFormatError);
+  });
+
+  it('says a member cut short is truncated, naming the file, wherever the cut falls', () => {
+    const member = new Uint8Array(zlib.gzipSync(long));
+    for (const n of [2, 12, 30, 200, member.length - 9, member.length - 3, member.length - 1]) {
+      expect(() => gunzip(member.subarray(0, n), 'x.nii.gz'), `cut at ${n}`).toThrow(
+        /^x\.nii\.gz: truncated: the gzip stream ends before its end marker/,
+      );
+    }
+  });
+});
+
+describe('gunzipPrefix', () => {
+  it('inflates the start of a member without its end', () => {
+    const member = new Uint8Array(zlib.gzipSync(long));
+    expect(gunzipPrefix(member.subarray(0, 400), 1000)).toEqual(long.subarray(0, 1000));
+    expect(gunzipPrefix(member, 10 ** 9)).toEqual(long);
+    expect(() => gunzipPrefix(member.slice(0, 100).fill(0, 0, 2), 1000, 'h.nii.gz')).toThrow(
+      /h\.nii\.gz: gzip: missing magic/,
+    );
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * @befunet/io: the file formats of the BEFUnet packages on the field's maintained libraries,
+ * returning typed arrays (with shape, dtype and geometry), never tensors.
+ */
+export { adler32, crc32 } from './checksums.js';
+export {
+  deflateRaw,
+  gunzip,
+  gunzipPrefix,
+  gzip,
+  inflateRaw,
+  isGzip,
+  MAX_DEFLATE_RATIO,
+  maxInflatedSize,
+  zlibCompress,
+  zlibDecompress,
+} from './deflate.js';
+export { BefunetError, ConfigError, FileFormatError } from './errors.js';
+export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';
