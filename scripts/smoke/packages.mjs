@@ -1,5 +1,6 @@
 /** The published packages, by name, that the smoke test imports. */
 export const PUBLISHED = [
+  '@befunet/io',
   '@befunet/common',
   '@befunet/pdc',
   '@befunet/swin',
@@ -8,3 +9,6 @@ export const PUBLISHED = [
   '@befunet/losses',
   '@befunet/core',
 ];
+
+/** Published packages that must load without TensorFlow.js (they return plain typed arrays). */
+export const WITHOUT_TFJS = ['@befunet/io'];
