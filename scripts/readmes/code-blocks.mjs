@@ -1,21 +1,27 @@
 /**
  * The code blocks of a Markdown file. A fence's info string gives the language and, after it, the
  * optional words the README check reads: `browser` (runs in a browser only: bundled for browsers,
- * not run) and `no-run` (a fragment such as a signature; neither run nor bundled).
+ * not run), `own-backend` (its subject is choosing the backend: run only as written, not on a
+ * preloaded one) and `no-run` (needs a file the reader brings, or a fragment; neither run nor bundled).
  */
-const FENCE = /^```(\S*)([^\n]*)\n([\s\S]*?)^```\s*$/gm;
+// A fence may be indented (a block inside a list item); its lines lose that indentation.
+const FENCE = /^( *)```(\S*)([^\n]*)\n([\s\S]*?)^\1```\s*$/gm;
 const RUNNABLE = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs']);
 
-/** The TypeScript / JavaScript blocks: `{ line, language, mode: 'node'|'browser'|'skip', code }`. */
+/** The TypeScript / JavaScript blocks: `{ line, language, mode: 'node'|'own-backend'|'browser'|'skip', code }`. */
 export function codeBlocks(markdown) {
   const blocks = [];
   for (const m of markdown.matchAll(FENCE)) {
-    const language = m[1].toLowerCase();
+    const [, indent, info, rest, body] = m;
+    const language = info.toLowerCase();
     if (!RUNNABLE.has(language)) continue;
-    const words = m[2].trim().split(/\s+/);
-    const mode = words.includes('no-run') ? 'skip' : words.includes('browser') ? 'browser' : 'node';
+    const words = rest.trim().split(/\s+/);
+    const mode = words.includes('no-run')
+      ? 'skip'
+      : (['browser', 'own-backend'].find((w) => words.includes(w)) ?? 'node');
     const line = markdown.slice(0, m.index).split('\n').length;
-    blocks.push({ line, language, mode, code: m[3] });
+    const code = body.replace(new RegExp(`^ {0,${indent.length}}`, 'gm'), '');
+    blocks.push({ line, language, mode, code });
   }
   return blocks;
 }

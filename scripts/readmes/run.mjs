@@ -8,7 +8,8 @@
  * three times: as written (it must pick a backend itself, as a user's program must), then on cpu and
  * on wasm (a preloaded module sets the backend, and the run fails if the block ends on another).
  * Blocks marked `browser` are bundled for browsers with esbuild instead (they must resolve and
- * compile); `no-run` blocks are fragments. Built packages are expected (`turbo run build`).
+ * compile); `own-backend` blocks (about choosing a backend) run as written only; `no-run` blocks
+ * need a file the reader brings, or are fragments. Built packages are expected (`turbo run build`).
  * Prints one line per block and backend, and `N passed, N failed`.
  *
  * usage: node scripts/readmes/run.mjs [--package DIR]...
@@ -99,6 +100,8 @@ async function scratchProject(pkg, install, tarballs) {
 /** Runs a block as written (`backend` undefined), or with a preload that sets the backend. */
 async function runBlock(dir, file, backend) {
   const preload = backend ? ['--import', `./backend-${backend}.mjs`] : [];
+  // Each run starts as a first run would: without the `runs/` folder an earlier run wrote.
+  rmSync(join(dir, 'runs'), { recursive: true, force: true });
   try {
     await exec(process.execPath, [...preload, file], {
       cwd: dir,
@@ -134,7 +137,8 @@ async function checkPackage(pkg, tarballs) {
         report(...(await bundleForBrowser(dir, file)), `${name} [browser bundle]`);
         continue;
       }
-      for (const backend of [undefined, ...BACKENDS]) {
+      const backends = block.mode === 'own-backend' ? [undefined] : [undefined, ...BACKENDS];
+      for (const backend of backends) {
         const problem = await runBlock(dir, file, backend);
         report(problem === '', `${name} [${backend ?? 'as written'}]`, problem);
       }

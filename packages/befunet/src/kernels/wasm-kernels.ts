@@ -33,14 +33,23 @@ export const WASM_WRAPPING_KERNELS: readonly {
 
 const overrides = new KernelOverrides('wasm');
 
-/** Registers the wasm kernels above (idempotent). Returns the names registered by this call. */
-export function registerWasmTrainingKernels(): string[] {
+/**
+ * Registers only the kernels the wasm backend lacks (idempotent): an addition that changes no kernel
+ * TF.js has, so `train()` calls it on wasm. Returns the names registered by this call.
+ */
+export function addMissingWasmKernels(): string[] {
   const registered: string[] = [];
   for (const kernel of WASM_MISSING_KERNELS) {
     if (tf.getKernel(kernel.kernelName, 'wasm')) continue;
     tf.registerKernel(kernel);
     registered.push(kernel.kernelName);
   }
+  return registered;
+}
+
+/** Registers the wasm kernels above (idempotent). Returns the names registered by this call. */
+export function registerWasmTrainingKernels(): string[] {
+  const registered = addMissingWasmKernels();
   for (const kernel of WASM_FASTER_KERNELS) {
     if (overrides.replace(kernel.kernelName, () => kernel)) registered.push(kernel.kernelName);
   }

@@ -23,6 +23,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Augmentation, batchesPerEpoch, trainingBatch } from '../data/batches.js';
 import type { SegmentationDataset } from '../data/dataset.js';
 import { releaseReplay } from '../inference/replayed-predictor.js';
+import { addMissingWasmKernels } from '../kernels/wasm-kernels.js';
 import { befunetConfigOf } from '../model/befunet.js';
 import { prepareImages } from '../model/input.js';
 import { defaultProgressStream, Progress, type ProgressOptions } from '../util/progress.js';
@@ -146,6 +147,8 @@ export async function train(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const config = befunetConfigOf(model);
+  // TF.js 4.22's wasm backend lacks four gradient kernels BEFUnet needs; adding them changes nothing else.
+  if (tf.getBackend() === 'wasm') addMissingWasmKernels();
   const batchSize = positiveInteger(options.batchSize, 'train: batchSize');
   const accumulation = positiveInteger(options.accumulation ?? 1, 'train: accumulation');
   const seed = options.seed ?? 0;
