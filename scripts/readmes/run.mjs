@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
-import { PUBLISHED } from '../smoke/packages.mjs';
+import { PUBLISHED, WITHOUT_TFJS } from '../smoke/packages.mjs';
 import { codeBlocks, installLine } from './code-blocks.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -122,7 +122,7 @@ async function checkPackage(pkg, tarballs) {
     report(false, `${pkg.name} README`, `its first 'npm i' line does not install ${pkg.name}`);
     return;
   }
-  if (!install.some((n) => /^@tensorflow\/tfjs-backend-/.test(n))) {
+  if (!WITHOUT_TFJS.includes(pkg.name) && !install.some((n) => /^@tensorflow\/tfjs-backend-/.test(n))) {
     report(false, `${pkg.name} README`, "its 'npm i' line names no TF.js backend package");
   }
   const dir = await scratchProject(pkg, install, tarballs);
@@ -137,7 +137,9 @@ async function checkPackage(pkg, tarballs) {
         report(...(await bundleForBrowser(dir, file)), `${name} [browser bundle]`);
         continue;
       }
-      const backends = block.mode === 'own-backend' ? [undefined] : [undefined, ...BACKENDS];
+      // A block about choosing the backend, or of a package without TF.js, runs as written only.
+      const asWrittenOnly = block.mode === 'own-backend' || WITHOUT_TFJS.includes(pkg.name);
+      const backends = asWrittenOnly ? [undefined] : [undefined, ...BACKENDS];
       for (const backend of backends) {
         const problem = await runBlock(dir, file, backend);
         report(problem === '', `${name} [${backend ?? 'as written'}]`, problem);
@@ -165,11 +167,8 @@ async function bundleForBrowser(dir, file) {
   }
 }
 
-/**
- * The packages whose READMEs are checked by default. The others' READMEs still hold fragments that
- * use undefined variables (issue 23, left for the next change); `--package DIR` checks any of them.
- */
-const CHECKED_BY_DEFAULT = ['lcaf', 'dlf', 'swin', 'losses', 'pdc'];
+/** The packages whose READMEs are checked by default (all published ones); `--package DIR` picks some. */
+const CHECKED_BY_DEFAULT = ['befunet', 'common', 'io', 'lcaf', 'dlf', 'swin', 'losses', 'pdc'];
 const published = publishedPackages();
 const isChecked = (p) => (onlyDirs.length === 0 ? CHECKED_BY_DEFAULT : onlyDirs).includes(p.dir);
 const packages = published.filter(isChecked);
