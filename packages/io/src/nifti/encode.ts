@@ -52,7 +52,12 @@ function checkOutput(volume: NiftiOutput, dtype: NiftiDType, headerFrom?: NiftiH
 }
 
 /** sizeof_hdr, dim, datatype, bitpix, pixdim, vox_offset and scl_slope / scl_inter. */
-function writeLayout(v: DataView, shape: readonly number[], dtype: NiftiDType, pixdim?: readonly number[]): void {
+function writeLayout(
+  v: DataView,
+  shape: readonly number[],
+  dtype: NiftiDType,
+  pixdim?: readonly number[],
+): void {
   const datatype = CODE_OF[dtype];
   v.setInt32(0, HEADER_SIZE, true);
   v.setUint8(38, 'r'.charCodeAt(0)); // "regular"

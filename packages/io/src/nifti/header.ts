@@ -16,7 +16,8 @@ type Parsed = NIFTI1 | NIFTI2;
 export function readNiftiHeader(bytes: Uint8Array, source = '<nifti>'): NiftiHeader {
   const layout = niftiLayout(bytes, source);
   const parsed = parseWithLibrary(bytes, layout, source);
-  return toHeader(parsed, layout, srowOf(parsed, bytes, layout), source);
+  const fields = { srow: srowOf(parsed, bytes, layout), descrip: descripOf(bytes, layout) };
+  return toHeader(parsed, layout, fields, source);
 }
 
 function parseWithLibrary(bytes: Uint8Array, layout: NiftiLayout, source: string): Parsed {
@@ -38,11 +39,27 @@ function parseWithLibrary(bytes: Uint8Array, layout: NiftiLayout, source: string
 function srowOf(parsed: Parsed, bytes: Uint8Array, layout: NiftiLayout): NiftiHeader['srow'] {
   if (layout.version === 2) return [parsed.affine[0]!, parsed.affine[1]!, parsed.affine[2]!];
   const view = new DataView(bytes.buffer, bytes.byteOffset, layout.size);
-  const row = (r: number) => [0, 1, 2, 3].map((c) => view.getFloat32(280 + 16 * r + 4 * c, layout.littleEndian));
+  const row = (r: number) =>
+    [0, 1, 2, 3].map((c) => view.getFloat32(280 + 16 * r + 4 * c, layout.littleEndian));
   return [row(0), row(1), row(2)];
 }
 
-function toHeader(p: Parsed, layout: NiftiLayout, srow: NiftiHeader['srow'], source: string): NiftiHeader {
+/**
+ * descrip, as the C string it is (up to its first NUL): nifti-reader-js drops every NUL of the 80
+ * bytes and joins what is around them.
+ */
+function descripOf(bytes: Uint8Array, layout: NiftiLayout): string {
+  const field = bytes.subarray(layout.version === 1 ? 148 : 240).subarray(0, 80);
+  const end = field.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? field : field.subarray(0, end));
+}
+
+interface OwnFields {
+  readonly srow: NiftiHeader['srow'];
+  readonly descrip: string;
+}
+
+function toHeader(p: Parsed, layout: NiftiLayout, { srow, descrip }: OwnFields, source: string): NiftiHeader {
   const fail = (problem: string): never => {
     throw new FileFormatError(source, `NIfTI: ${problem}`);
   };
@@ -50,10 +67,12 @@ function toHeader(p: Parsed, layout: NiftiLayout, srow: NiftiHeader['srow'], sou
   const pixdim = [...p.pixDims];
   checkDims(dim, fail);
   const type = DATATYPES[p.datatypeCode] ?? fail(`unsupported datatype ${p.datatypeCode}`);
-  if (p.numBitsPerVoxel !== 8 * type.bytes) fail(`bitpix ${p.numBitsPerVoxel} does not match datatype ${type.dtype}`);
+  if (p.numBitsPerVoxel !== 8 * type.bytes)
+    fail(`bitpix ${p.numBitsPerVoxel} does not match datatype ${type.dtype}`);
   const voxOffset = Math.round(p.vox_offset);
   const first = layout.pair ? 0 : layout.size;
-  if (!Number.isFinite(p.vox_offset) || voxOffset < first) fail(`vox_offset ${p.vox_offset} is before the data`);
+  if (!Number.isFinite(p.vox_offset) || voxOffset < first)
+    fail(`vox_offset ${p.vox_offset} is before the data`);
   const quatern = [p.quatern_b, p.quatern_c, p.quatern_d] as const;
   const qoffset = [p.qoffset_x, p.qoffset_y, p.qoffset_z] as const;
   const codes = { qformCode: p.qform_code, sformCode: p.sform_code };
@@ -76,7 +95,7 @@ function toHeader(p: Parsed, layout: NiftiLayout, srow: NiftiHeader['srow'], sou
     quatern,
     qoffset,
     srow,
-    descrip: p.description,
+    descrip,
     qformMatrix,
     sformMatrix,
     affine: bestAffine(codes, qformMatrix, sformMatrix, pixdim),

@@ -48,7 +48,10 @@ function nifti1Layout(bytes: Uint8Array, littleEndian: boolean, source: string):
   const magic = ascii(bytes.subarray(344, 348));
   const single = magic === 'n+1';
   if (!single && magic !== 'ni1') {
-    fail(source, `bad magic ${JSON.stringify(magic)}, expected "n+1" (or "ni1" in a .hdr); ${ANALYZE_NOT_SUPPORTED}`);
+    fail(
+      source,
+      `bad magic ${JSON.stringify(magic)}, expected "n+1" (or "ni1" in a .hdr); ${ANALYZE_NOT_SUPPORTED}`,
+    );
   }
   if (bytes[347] !== 0) fail(source, `bad magic: byte 347 is ${bytes[347]}, not 0`);
   return { version: 1, littleEndian, size: NIFTI1_SIZE, pair: !single };
@@ -61,7 +64,10 @@ function nifti2Layout(bytes: Uint8Array, littleEndian: boolean, source: string):
   const magic = ascii(bytes.subarray(4, 7));
   const tail = bytes.subarray(7, 12);
   if ((magic !== 'n+2' && magic !== 'ni2') || NIFTI2_MAGIC_TAIL.some((b, k) => tail[k] !== b)) {
-    fail(source, `bad NIfTI-2 magic ${JSON.stringify(ascii(bytes.subarray(4, 12)))}, expected "n+2" or "ni2"`);
+    fail(
+      source,
+      `bad NIfTI-2 magic ${JSON.stringify(ascii(bytes.subarray(4, 12)))}, expected "n+2" or "ni2"`,
+    );
   }
   return { version: 2, littleEndian, size: NIFTI2_SIZE, pair: magic === 'ni2' };
 }
