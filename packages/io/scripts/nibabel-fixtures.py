@@ -34,6 +34,8 @@ PAIRS = [
     ('anatomical.nii', nib.Nifti1Pair, 'anatomical_pair'),
     ('example_nifti2.nii.gz', nib.Nifti2Pair, 'nifti2_pair'),
 ]
+# (source, image class, name): big-endian files that nibabel writes from a copied file.
+BIG_ENDIAN = [('example_nifti2.nii.gz', nib.Nifti2Image, 'nifti2_big_endian.nii')]
 # Files of at most this many voxels get every voxel in expected.json (the others a SHA-256 of
 # every voxel as little-endian float32, a sum and some samples), to keep the fixture small.
 FULL_VOXELS = 16000
@@ -119,6 +121,14 @@ def main():
             'image': stem + '.img',
             'header': header_facts(raw_header(os.path.join(OUT, hdr))),
             'voxels': voxel_facts(nib.load(os.path.join(OUT, hdr))),
+        }
+    for source, klass, name in BIG_ENDIAN:
+        image = nib.load(os.path.join(OUT, source))
+        header = image.header.as_byteswapped('>')
+        nib.save(klass(np.asanyarray(image.dataobj), image.affine, header), os.path.join(OUT, name))
+        expected['files'][name] = {
+            'header': header_facts(raw_header(os.path.join(OUT, name))),
+            'voxels': voxel_facts(nib.load(os.path.join(OUT, name))),
         }
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump(expected, f, separators=(',', ':'))
