@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { ConfigError, FileFormatError, InvalidValueError, ShapeError } from '@befunet/common';
-import { gzip } from '@befunet/io';
+import { encodeNifti, gzip, type NiftiHeader, type NiftiOutput, readNiftiHeader } from '@befunet/io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejection, removeTestTrees, testTree } from './dataset-files.test-util.js';
 import { NiftiDataset, type NiftiDatasetOptions } from './nifti-dataset.js';
-import { encodeNifti, type NiftiHeader, type NiftiOutput, readNiftiHeader } from './readers/nifti.js';
 
 // Volumes of nx = 3, ny = 2 and nz slices, voxel (x, y, z) at x + 3 (y + 2 z).
 const NX = 3;

@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodePng, encodePng } from '@befunet/io';
+import { decodePng, encodeNifti, encodePng, readNifti } from '@befunet/io';
 import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNifti, readNifti } from '../../data/readers/nifti.js';
 import { CLI, runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 /** An ISIC-style folder: RGB images (40x36, not the model's size) with a bright disc, binary masks. */
