@@ -42,8 +42,9 @@ export async function readNiftiFile(path: string): Promise<NiftiVolume> {
   return decodeFile(path, () => readNiftiPair(bytes, imageBytes, { header: path, image }));
 }
 
-/** The header of a volume, from the start of its file only. */
+/** The header of a volume, from the start of its file only (for a `.hdr`, once its `.img` is found). */
 export async function readNiftiFileHeader(path: string): Promise<NiftiHeader> {
+  if (isPairHeader(path)) await pairImagePath(path);
   const bytes = await readDataFile(path, HEADER_READ_BYTES);
   // A file shorter than the read is whole: inflate it all, so a truncated one says so.
   const prefixOnly = bytes.length === HEADER_READ_BYTES;
