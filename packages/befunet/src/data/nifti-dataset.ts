@@ -2,6 +2,7 @@
  * A data set of the axial slices of 3-D NIfTI volumes (Node.js): image volumes (CT, MRI) paired
  * with label volumes, as in Synapse / BTCV (`img0001.nii.gz` <-> `label0001.nii.gz`) or the Medical
  * Segmentation Decathlon (same names in `imagesTr` and `labelsTr`), or given as explicit pairs.
+ * Volumes are `.nii`, `.nii.gz` or `.hdr` headers with their `.img` beside them (`nifti-files.ts`).
  *
  * Each sample is the slice z of a pair (`sliceAxial`): row y, column x of the volume (NIfTI's
  * first axis runs along the rows of the sample, as in `data[x + nx * y]`), one channel, the

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../errors.js';
+import { everyByteCorruption } from '../testing/corruption.js';
 import { readNiftiHeader } from './header.js';
 import { readNifti, readNiftiPair } from './read.js';
 import type { NiftiHeader, NiftiVolume } from './types.js';
@@ -145,6 +146,11 @@ describe('NIfTI reading against nibabel (its own test files)', () => {
     expect(() => readNiftiPair(fixture('anatomical.nii'), img, { header: 'anatomical.nii' })).toThrow(
       /anatomical\.nii: NIfTI: magic "n\+1" marks a single-file \.nii/,
     );
+  });
+
+  it('turns any single corrupted byte of a NIfTI-2 pair header into a FileFormatError (or a header)', () => {
+    const header = fixture('nifti2_pair.hdr');
+    expect(everyByteCorruption(header, (b) => readNiftiHeader(b))).toBeGreaterThan(20);
   });
 
   it('names the file and says truncated for a cut .nii.gz (NIfTI-2)', () => {
