@@ -3,21 +3,18 @@
  *
  * Each error names the problem (which argument, which shape, which key) so that bad input fails
  * at the API boundary with a readable message instead of deep inside a kernel. `BefunetError`,
- * `ConfigError` and `FileFormatError` live in @befunet/io (its readers throw them) and are re-exported here. `isInstance`
+ * `ConfigError`, `FileFormatError` and `InvalidValueError` live in @befunet/io (its readers and writers throw them) and are re-exported here. `isInstance`
  * works across duplicated copies of this package (it checks a global symbol, not the prototype).
  */
-import { BefunetError, ConfigError, FileFormatError } from '@befunet/io';
+import { BefunetError, ConfigError, FileFormatError, InvalidValueError } from '@befunet/io';
 
-export { BefunetError, ConfigError, FileFormatError };
+export { BefunetError, ConfigError, FileFormatError, InvalidValueError };
 
 /** A tensor has the wrong rank, size, or a dimension that does not fit the configuration. */
 export class ShapeError extends BefunetError {}
 
 /** A tensor has a dtype the operation does not accept. */
 export class DTypeError extends BefunetError {}
-
-/** A tensor holds values the operation cannot take: NaN or Inf, labels out of range. */
-export class InvalidValueError extends BefunetError {}
 
 /** Long work was stopped by the user (Ctrl-C) before it finished; the message says what was kept and how to go on. */
 export class InterruptedError extends BefunetError {}

@@ -29,3 +29,6 @@ export class FileFormatError extends BefunetError {
 
 /** A configuration value is out of range or inconsistent with another one. */
 export class ConfigError extends BefunetError {}
+
+/** Values the operation cannot take: NaN or Inf, labels out of range, a value its dtype cannot hold. */
+export class InvalidValueError extends BefunetError {}

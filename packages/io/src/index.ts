@@ -15,5 +15,21 @@ export {
   zlibCompress,
   zlibDecompress,
 } from './deflate.js';
-export { BefunetError, ConfigError, FileFormatError } from './errors.js';
+export { BefunetError, ConfigError, FileFormatError, InvalidValueError } from './errors.js';
+export {
+  type Affine,
+  bestAffine,
+  encodeNifti,
+  type NiftiDType,
+  type NiftiHeader,
+  type NiftiOutput,
+  type NiftiPairSources,
+  type NiftiVolume,
+  pairImageName,
+  quaternToAffine,
+  readNifti,
+  readNiftiHeader,
+  readNiftiPair,
+  sformAffine,
+} from './nifti/index.js';
 export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';

@@ -2,6 +2,7 @@ import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, FileFormatError } from './errors.js';
 import { decodePng, encodePng, isPng } from './png.js';
+import { everyByteCorruption } from './testing/corruption.js';
 
 // An independent PNG writer: chunks with node's CRC-32, IDAT compressed by node's zlib.
 const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -465,21 +466,3 @@ describe('decodePng: corrupt files', () => {
     expect(everyByteCorruption(file, (b) => decodePng(b))).toBeGreaterThan(file.length);
   });
 });
-
-/** Every byte of `good` replaced by each of `values`: counts the FileFormatErrors; any other error fails. */
-function everyByteCorruption(good: Uint8Array, read: (bytes: Uint8Array) => unknown): number {
-  let rejected = 0;
-  for (let at = 0; at < good.length; at++) {
-    for (const value of [0x00, 0x7f, 0xff]) {
-      const bad = good.slice();
-      bad[at] = value;
-      try {
-        read(bad);
-      } catch (e) {
-        if (!(e instanceof FileFormatError)) throw new Error(`byte ${at} = ${value}: ${String(e)}`);
-        rejected++;
-      }
-    }
-  }
-  return rejected;
-}

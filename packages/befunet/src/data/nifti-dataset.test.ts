@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { ConfigError, FileFormatError, InvalidValueError, ShapeError } from '@befunet/common';
-import { gzip } from '@befunet/io';
+import { encodeNifti, gzip, type NiftiHeader, type NiftiOutput, readNiftiHeader } from '@befunet/io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejection, removeTestTrees, testTree } from './dataset-files.test-util.js';
 import { NiftiDataset, type NiftiDatasetOptions } from './nifti-dataset.js';
-import { encodeNifti, type NiftiHeader, type NiftiOutput, readNiftiHeader } from './readers/nifti.js';
 
 // Volumes of nx = 3, ny = 2 and nz slices, voxel (x, y, z) at x + 3 (y + 2 z).
 const NX = 3;
@@ -97,6 +96,49 @@ describe('NiftiDataset', () => {
   });
 });
 
+/** A `.hdr` + `.img` pair of `output`: encodeNifti's header with the pair magic "ni1" and vox_offset 0. */
+function pairOf(output: NiftiOutput): { hdr: Uint8Array; img: Uint8Array } {
+  const file = encodeNifti(output);
+  const hdr = file.slice(0, 348);
+  hdr.set(new TextEncoder().encode('ni1\0'), 344);
+  new DataView(hdr.buffer).setFloat32(108, 0, true);
+  return { hdr, img: file.slice(352) };
+}
+
+describe('NiftiDataset: .hdr/.img pairs', () => {
+  it('reads a .hdr with the .img (or .img.gz) beside it, like the .nii it was made from', async () => {
+    const image = pairOf(ct(4));
+    const label = pairOf(labels(4));
+    const root = tree({
+      'images/img0001.hdr': image.hdr,
+      'images/img0001.img': image.img,
+      'labels/label0001.hdr': label.hdr,
+      'labels/label0001.img.gz': gzip(label.img),
+    });
+    const pairs = await open(root);
+    const single = await open(
+      tree({ 'images/img0001.nii': encodeNifti(ct(4)), 'labels/label0001.nii': encodeNifti(labels(4)) }),
+    );
+    expect([pairs.length, pairs.numClasses]).toEqual([4, 4]);
+    for (let i = 0; i < 4; i++) {
+      const [a, b] = [await pairs.get(i), await single.get(i)];
+      expect(a.id).toBe(`img0001.hdr#slice ${i}`);
+      expect([a.image, a.label]).toEqual([b.image, b.label]);
+    }
+  });
+
+  it('names the missing .img', async () => {
+    const image = pairOf(ct(4));
+    const missing = await rejection(
+      open(tree({ 'images/img0001.hdr': image.hdr, 'labels/label0001.nii': encodeNifti(labels(4)) })),
+    );
+    expect(missing).toBeInstanceOf(FileFormatError);
+    expect(missing.message).toMatch(
+      /img0001\.hdr: NIfTI: a \.hdr\/\.img pair header, but neither .*img0001\.img nor .*img0001\.img\.gz/,
+    );
+  });
+});
+
 /** A header like that of `output`, with other voxel sizes. */
 function spacedHeader(output: NiftiOutput, pixdim: number[]): NiftiHeader {
   return { ...readNiftiHeader(encodeNifti(output)), pixdim };
@@ -131,7 +173,9 @@ describe('NiftiDataset errors say what to fix', () => {
     expect(lonely).toBeInstanceOf(ConfigError);
     expect(lonely.message).toMatch(/1 label volumes in .*labels have no image in .*images: label0003\.nii/);
     const empty = await rejection(open(tree({ 'labels/label0001.nii': encodeNifti(labels(2)) })));
-    expect(empty.message).toMatch(/NiftiDataset: images folder .*images holds no \.nii\.gz \/ \.nii files/);
+    expect(empty.message).toMatch(
+      /NiftiDataset: images folder .*images holds no \.nii\.gz \/ \.nii \/ \.hdr\.gz \/ \.hdr files/,
+    );
     const fractional = { shape: [NX, NY, 1], data: [0, 0.5, 0, 0, 0, 0], dtype: 'float32' } as const;
     const half = await rejection(
       open(

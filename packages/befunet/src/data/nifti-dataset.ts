@@ -2,6 +2,7 @@
  * A data set of the axial slices of 3-D NIfTI volumes (Node.js): image volumes (CT, MRI) paired
  * with label volumes, as in Synapse / BTCV (`img0001.nii.gz` <-> `label0001.nii.gz`) or the Medical
  * Segmentation Decathlon (same names in `imagesTr` and `labelsTr`), or given as explicit pairs.
+ * Volumes are `.nii`, `.nii.gz` or `.hdr` headers with their `.img` beside them (`nifti-files.ts`).
  *
  * Each sample is the slice z of a pair (`sliceAxial`): row y, column x of the volume (NIfTI's
  * first axis runs along the rows of the sample, as in `data[x + nx * y]`), one channel, the
@@ -14,23 +15,16 @@
  */
 import { basename, join } from 'node:path';
 import { ConfigError, InvalidValueError, ShapeError } from '@befunet/common';
-import { gunzip, gunzipPrefix, isGzip } from '@befunet/io';
+import type { NiftiHeader, NiftiVolume } from '@befunet/io';
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
 import { type FilePair, imageKey, labelKey, pairFiles, stemOf } from './file-pairing.js';
-import { decodeFile, listFiles, readDataFile } from './folder-files.js';
+import { listFiles } from './folder-files.js';
+import { NIFTI_EXTENSIONS, readNiftiFile, readNiftiFileHeader } from './nifti-files.js';
 import { PromiseCache } from './promise-cache.js';
-import {
-  type NiftiHeader,
-  type NiftiVolume,
-  readNifti,
-  readNiftiHeader,
-  sliceAxial,
-  windowIntensity,
-} from './readers/nifti.js';
 import { checkSampleIndex } from './sample-index.js';
+import { sliceAxial, windowIntensity } from './volume-slices.js';
 
-/** File name endings read as volumes. */
-export const NIFTI_EXTENSIONS = ['.nii.gz', '.nii'] as const;
+export { NIFTI_EXTENSIONS };
 
 /** The abdominal CT window of the Synapse preprocessing (TransUNet), in HU. */
 export const SYNAPSE_CT_WINDOW: readonly [number, number] = [-125, 275];
@@ -97,7 +91,7 @@ export class NiftiDataset implements SegmentationDataset {
     let maxClass = Math.max(0, ...Object.values(options.labelMap ?? {}));
     for (const [v, pair] of volumes.entries()) {
       const label = labelClasses(await readVolume(pair.label), pair.label, options, Int32Array);
-      checkGeometry(await readHeader(pair.image), label.volume.header, pair);
+      checkGeometry(await readNiftiFileHeader(pair.image), label.volume.header, pair);
       const [nx, ny, nz] = [label.volume.shape[0]!, label.volume.shape[1] ?? 1, label.volume.shape[2] ?? 1];
       for (let z = 0; z < nz; z++) {
         const slice = label.classes.subarray(z * nx * ny, (z + 1) * nx * ny);
@@ -208,28 +202,8 @@ async function volumePairs(options: NiftiDatasetOptions): Promise<FilePair[]> {
   ).map((p) => ({ image: join(images, p.image), label: join(labels, p.label) }));
 }
 
-/** The uncompressed bytes of a `.nii` or `.nii.gz` file (or of the start of one, for its header). */
-function uncompressed(bytes: Uint8Array, path: string, prefixOnly = false): Uint8Array {
-  if (!isGzip(bytes)) return bytes;
-  return prefixOnly ? gunzipPrefix(bytes, HEADER_PREFIX_BYTES, path) : gunzip(bytes, path);
-}
-
 async function readVolume(path: string): Promise<NiftiVolume> {
-  const bytes = await readDataFile(path);
-  return decodeFile(path, () => checkRank(readNifti(uncompressed(bytes, path), path), path));
-}
-
-/** How much of a `.nii.gz` is inflated to read its header: the header and some extensions. */
-const HEADER_PREFIX_BYTES = 1 << 20;
-/** How much of a volume's file is read for its header. */
-const HEADER_READ_BYTES = 1 << 16;
-
-/** The header of a volume, from the start of its file only. */
-async function readHeader(path: string): Promise<NiftiHeader> {
-  const bytes = await readDataFile(path, HEADER_READ_BYTES);
-  // A file shorter than the read is whole: inflate it all, so a truncated one says so.
-  const prefixOnly = bytes.length === HEADER_READ_BYTES;
-  return decodeFile(path, () => readNiftiHeader(uncompressed(bytes, path, prefixOnly), path));
+  return checkRank(await readNiftiFile(path), path);
 }
 
 function checkRank(volume: NiftiVolume, path: string): NiftiVolume {

@@ -1,6 +1,6 @@
 import { ConfigError, FileFormatError, InvalidValueError, ShapeError } from '@befunet/common';
+import { encodeNifti, type NiftiHeader, readNifti } from '@befunet/io';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeNifti, type NiftiHeader, readNifti } from '../data/readers/nifti.js';
 import { pointwiseModel, randomValues, tinyModel } from './__fixtures__/reference-models.js';
 import { predictImage } from './predict-image.js';
 import { predictVolume } from './predict-volume.js';

@@ -6,16 +6,10 @@
  * dims, pixdim, units, qform and sform (hence its affine), with an integer datatype.
  */
 import { InvalidValueError, ShapeError } from '@befunet/common';
+import { encodeNifti, type NiftiDType, type NiftiHeader, type NiftiVolume, readNifti } from '@befunet/io';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import {
-  encodeNifti,
-  type NiftiDType,
-  type NiftiHeader,
-  type NiftiVolume,
-  readNifti,
-  windowIntensity,
-} from '../data/readers/nifti.js';
+import { windowIntensity } from '../data/volume-slices.js';
 import { decideLabels, resolveThreshold } from './decisions.js';
 import { resolveInferenceOptions } from './inference-options.js';
 import { describeInput, type PredictOptions } from './predict-image.js';

@@ -4,7 +4,7 @@
  * size of u and height = size of v. Axis 2 (axial, the default) gives `sliceAxial`'s planes.
  */
 import { ConfigError } from '@befunet/common';
-import { type NiftiSlice, sliceAxial } from '../data/readers/nifti.js';
+import { type NiftiSlice, sliceAxial } from '../data/volume-slices.js';
 
 export type VolumeAxis = 0 | 1 | 2;
 

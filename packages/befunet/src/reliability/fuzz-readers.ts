@@ -13,10 +13,9 @@ import {
   SeededRandom,
   writeSafetensors,
 } from '@befunet/common';
-import { decodePng, encodePng, gzip } from '@befunet/io';
+import { decodePng, encodeNifti, encodePng, gzip, readNifti } from '@befunet/io';
 import { readHdf5 } from '../data/readers/hdf5.js';
 import { decodeJpeg } from '../data/readers/jpeg.js';
-import { encodeNifti, readNifti } from '../data/readers/nifti.js';
 import { encodeNpy, readNpy } from '../data/readers/npy.js';
 import { readNpz } from '../data/readers/npz.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';

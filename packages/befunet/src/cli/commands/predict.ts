@@ -14,7 +14,7 @@ import { stemOf } from '../../data/file-pairing.js';
 import { IMAGE_EXTENSIONS } from '../../data/folder-dataset.js';
 import { decodeFile, listFiles, readDataFile } from '../../data/folder-files.js';
 import { colourChannels, withChannels } from '../../data/image-channels.js';
-import { NIFTI_EXTENSIONS } from '../../data/nifti-dataset.js';
+import { NIFTI_EXTENSIONS, readNiftiFile } from '../../data/nifti-files.js';
 import { decodeImage } from '../../data/readers/image.js';
 import { formatLegend } from '../../inference/class-palette.js';
 import type { InferenceOptions } from '../../inference/inference-options.js';
@@ -73,7 +73,7 @@ async function predictImageFile(model: tfl.LayersModel, file: string, out: strin
 
 async function predictVolumeFile(model: tfl.LayersModel, file: string, out: string, o: OptionValues) {
   const window = o.window === undefined ? undefined : windowOption(o);
-  const prediction = await predictVolume(model, await readDataFile(file), {
+  const prediction = await predictVolume(model, await readNiftiFile(file), {
     ...inferenceOptions(o),
     source: file,
     ...(window !== undefined && window !== 'minmax' && { window }),

@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodePng, encodePng } from '@befunet/io';
+import { decodePng, encodeNifti, encodePng, readNifti } from '@befunet/io';
 import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeNifti, readNifti } from '../../data/readers/nifti.js';
 import { CLI, runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 /** An ISIC-style folder: RGB images (40x36, not the model's size) with a bright disc, binary masks. */
@@ -240,6 +239,18 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     ]);
     const written = readNifti(new Uint8Array(readFileSync(join(out, 'volume_labels.nii.gz'))));
     expect(written.shape).toEqual(shape);
+
+    // The same volume as a .hdr/.img pair (pair magic "ni1", voxels from offset 0 of the .img).
+    const file = encodeNifti({ shape, data: volume, dtype: 'float32' });
+    const hdr = file.slice(0, 348);
+    hdr.set(new TextEncoder().encode('ni1\0'), 344);
+    new DataView(hdr.buffer).setFloat32(108, 0, true);
+    writeFileSync(join(tmp.path, 'pair.hdr'), hdr);
+    writeFileSync(join(tmp.path, 'pair.img'), file.subarray(352));
+    const predictPair = ['predict', '--backend', 'cpu', '--model', join(run, 'model'), '--out', out];
+    await runCli([...predictPair, '--input', join(tmp.path, 'pair.hdr')]);
+    const fromPair = readNifti(new Uint8Array(readFileSync(join(out, 'pair_labels.nii.gz'))));
+    expect(fromPair.data).toEqual(written.data);
   });
 
   it('says what to fix: missing folder, image without mask, bad option, missing model', async () => {

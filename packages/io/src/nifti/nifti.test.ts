@@ -1,9 +1,11 @@
 import * as zlib from 'node:zlib';
-import { ConfigError, FileFormatError, InvalidValueError } from '@befunet/common';
-import { gzip } from '@befunet/io';
-import { everyByteCorruption } from '@befunet/testing';
 import { describe, expect, it } from 'vitest';
-import { encodeNifti, readNifti, readNiftiHeader, sliceAxial, windowIntensity } from './nifti.js';
+import { gzip } from '../deflate.js';
+import { ConfigError, FileFormatError, InvalidValueError } from '../errors.js';
+import { everyByteCorruption } from '../testing/corruption.js';
+import { encodeNifti } from './encode.js';
+import { readNiftiHeader } from './header.js';
+import { pairImageName, readNifti, readNiftiPair } from './read.js';
 
 interface Spec {
   dim: number[];
@@ -265,28 +267,6 @@ describe('encodeNifti', () => {
   });
 });
 
-describe('windowIntensity and sliceAxial', () => {
-  it('maps [lo, hi] to [0, 1] and clips outside', () => {
-    const out = windowIntensity([-1000, -125, 75, 275, 3000], -125, 275);
-    expect(Array.from(out)).toEqual([0, 0, 0.5, 1, 1]);
-    expect(() => windowIntensity([1], 5, 5)).toThrow(ConfigError);
-    expect(() => windowIntensity([1], 0, Number.NaN)).toThrow(ConfigError);
-  });
-
-  it('extracts the z-th xy plane (x fastest) and, for 4-D, the t-th volume', () => {
-    const volume = { shape: [3, 2, 2], data: Float32Array.from(values) };
-    expect(sliceAxial(volume, 1)).toEqual({
-      width: 3,
-      height: 2,
-      data: Float32Array.from([6, 7, 8, 9, 10, 11]),
-    });
-    const four = { shape: [2, 1, 2, 2], data: Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]) };
-    expect(Array.from(sliceAxial(four, 1, 1).data)).toEqual([6, 7]);
-    expect(() => sliceAxial(volume, 2)).toThrow(ConfigError);
-    expect(() => sliceAxial(volume, 0, 1)).toThrow(ConfigError);
-  });
-});
-
 describe('readNifti: corrupt files', () => {
   const good = nii({ dim, datatype: 2, bitpix: 8, put: (v, at, i) => v.setUint8(at, i) });
   const fails = (bytes: Uint8Array, match: RegExp) => {
@@ -296,7 +276,7 @@ describe('readNifti: corrupt files', () => {
   const put = (v: DataView, at: number) => v.setUint8(at, 0);
 
   it('rejects truncated headers and data, also inside gzip', () => {
-    fails(good.subarray(0, 100), /bad\.nii: NIfTI: truncated header/);
+    fails(good.subarray(0, 100), /bad\.nii: NIfTI: truncated header \(100 of 348 bytes\)/);
     fails(good.subarray(0, good.length - 1), /needs 12 bytes from offset 352/);
     const gz = new Uint8Array(zlib.gzipSync(good));
     fails(gz.subarray(0, gz.length - 3), /bad\.nii: truncated: the gzip stream ends before its end marker/);
@@ -307,9 +287,13 @@ describe('readNifti: corrupt files', () => {
 
   it('rejects bad sizeof_hdr, NIfTI-2, pairs and bad magic', () => {
     fails(nii({ dim, datatype: 2, bitpix: 8, put, sizeofHdr: 100 }), /sizeof_hdr is 100/);
-    fails(nii({ dim, datatype: 2, bitpix: 8, put, sizeofHdr: 540 }), /NIfTI-2/);
-    fails(nii({ dim, datatype: 2, bitpix: 8, put, magic: 'ni1\0' }), /\.hdr\/\.img/);
-    fails(nii({ dim, datatype: 2, bitpix: 8, put, magic: 'abc\0' }), /bad magic/);
+    fails(nii({ dim, datatype: 2, bitpix: 8, put, sizeofHdr: 540 }), /truncated NIfTI-2 header \(364 of 540/);
+    fails(nii({ dim, datatype: 2, bitpix: 8, put, magic: 'ni1\0' }), /\.hdr\/\.img pair/);
+    fails(nii({ dim, datatype: 2, bitpix: 8, put, magic: 'abc\0' }), /bad magic "abc".*plain Analyze 7\.5/);
+    fails(
+      nii({ dim, datatype: 2, bitpix: 8, put, magic: '\0\0\0\0' }),
+      /not supported: Analyze stores no orientation/,
+    );
   });
 
   it('rejects unsupported datatypes, bitpix mismatches, bad dims and offsets', () => {
@@ -328,5 +312,41 @@ describe('readNifti: corrupt files', () => {
     expect(everyByteCorruption(good, (b) => readNifti(b))).toBeGreaterThan(0);
     const gz = gzip(good);
     expect(everyByteCorruption(gz, (b) => readNifti(b), [0x00, 0xff])).toBeGreaterThan(gz.length);
+  });
+});
+
+describe('readNiftiPair: .hdr + .img', () => {
+  const single = nii({
+    dim,
+    datatype: 4,
+    bitpix: 16,
+    put: (v, at, i) => v.setInt16(at, values[i]! - 6, true),
+  });
+  const header = single.slice(0, 348);
+  header.set(new TextEncoder().encode('ni1\0'), 344);
+  new DataView(header.buffer).setFloat32(108, 0, true);
+  const image = single.slice(352);
+
+  it('reads the voxels of the .img from vox_offset 0, either part gzipped', () => {
+    const volume = readNiftiPair(header, image, { header: 'x.hdr' });
+    expect(volume.header.pair).toBe(true);
+    expect(Array.from(volume.data)).toEqual(values.map((x) => x - 6));
+    expect(readNiftiPair(gzip(header), gzip(image), { header: 'x.hdr.gz' }).data).toEqual(volume.data);
+  });
+
+  it('names the .img when it is short or its gzip is cut', () => {
+    expect(() => readNiftiPair(header, image.subarray(0, 5), { header: 'x.hdr' })).toThrow(
+      /^x\.img: NIfTI: dim \[3,2,2\] of int16 needs 24 bytes from offset 0, file has 5/,
+    );
+    const gz = gzip(image);
+    expect(() =>
+      readNiftiPair(header, gz.subarray(0, gz.length - 4), { header: 'x.hdr', image: 'x.img.gz' }),
+    ).toThrow(/^x\.img\.gz: truncated/);
+  });
+
+  it('finds the name of the .img beside a .hdr', () => {
+    expect(pairImageName('a/b.hdr')).toBe('a/b.img');
+    expect(pairImageName('a/b.hdr.gz')).toBe('a/b.img.gz');
+    expect(pairImageName('B.HDR')).toBe('B.IMG');
   });
 });
