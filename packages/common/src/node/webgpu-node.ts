@@ -7,13 +7,16 @@
  * - `opengl`: Dawn's OpenGL ES backend, which on a machine without a GPU runs on Mesa's llvmpipe
  *   (software). It needs `EGL_PLATFORM=surfaceless` and the `compatibility` feature level.
  * When neither yields an adapter, a WebGpuUnavailableError says what to install. `auto` skips
- * Vulkan on a Linux machine without the Vulkan loader (`vulkan-loader.ts`), so that Dawn's
- * warning about it is not printed.
+ * Vulkan on a Linux machine without the Vulkan loader (`vulkan-loader.ts`) or without a GPU device
+ * node (`gpu-device-nodes.ts`), so that Dawn's and Mesa's warnings about it are not printed, and
+ * gives the process a runtime directory before trying it (`runtime-dir.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '../register-gradients.js';
 import { WebGpuUnavailableError } from '../errors.js';
 import { watchDeviceLoss } from '../webgpu-device.js';
+import { gpuDeviceNodeFound } from './gpu-device-nodes.js';
+import { ensureRuntimeDir } from './runtime-dir.js';
 import { vulkanLoaderFound } from './vulkan-loader.js';
 
 export type WebGpuPath = 'vulkan' | 'opengl';
@@ -81,10 +84,12 @@ export async function initNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<N
 
   const tried: string[] = [];
   for (const path of paths) {
-    if (path === 'vulkan' && choice === 'auto' && !vulkanLoaderFound()) {
-      tried.push('vulkan: no Vulkan loader (libvulkan.so.1) installed');
+    const skipped = path === 'vulkan' && choice === 'auto' ? vulkanUnavailable() : undefined;
+    if (skipped) {
+      tried.push(`vulkan: ${skipped}`);
       continue;
     }
+    if (path === 'vulkan') ensureRuntimeDir();
     const found = await requestAdapter(dawn, path, options.dawnFlags ?? []);
     if (typeof found === 'string') {
       tried.push(`${path}: ${found}`);
@@ -95,6 +100,13 @@ export async function initNodeWebGpu(options: NodeWebGpuOptions = {}): Promise<N
   throw new WebGpuUnavailableError(
     `no WebGPU adapter could be created (${tried.join('; ')}); ${SOFTWARE_HINT}`,
   );
+}
+
+/** Why no Vulkan adapter can exist here, or undefined when Dawn should try. */
+function vulkanUnavailable(): string | undefined {
+  if (!vulkanLoaderFound()) return 'no Vulkan loader (libvulkan.so.1) installed';
+  if (!gpuDeviceNodeFound()) return 'no GPU device (/dev/dri/renderD*, /dev/nvidia0)';
+  return undefined;
 }
 
 async function requestAdapter(
