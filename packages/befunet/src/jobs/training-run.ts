@@ -6,7 +6,7 @@
  * A folder that already holds a run is continued (`resume`), moved aside (`force`) or refused
  * (`run-folder.ts`); an interrupted run throws an InterruptedError naming its last checkpoint.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '@befunet/common';
 import { nodeFileSystem, writeAtomically } from '@befunet/common/node';
@@ -21,7 +21,8 @@ import { befunetConfigOf } from '../model/befunet.js';
 import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
 import { type TrainOptions, type TrainResult, train } from '../train/trainer.js';
 import { formatDuration } from '../util/progress.js';
-import { claimRunFolder } from './run-folder.js';
+import { claimRunFolder, type RunFolderPolicy } from './run-folder.js';
+import { acquireRunLock, LOCK_FILE, type RunLock } from './run-lock.js';
 
 export interface TrainingRunOptions extends Omit<TrainOptions, 'validation' | 'checkpoint' | 'signal'> {
   /** Held-out data, validated every `validateEveryEpochs` epochs and at the end. */
@@ -87,14 +88,58 @@ export async function runTraining(
   options: TrainingRunOptions,
 ): Promise<TrainingRunResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { outDir, force, validation, validateEveryEpochs, checkpointEverySteps, overlays, ...trainOptions } =
-    options;
+  const { outDir, force, validation, resume, progress } = options;
   // Every sample is read once before the run folder is touched, so bad data changes nothing.
   for (const data of validation ? [dataset, validation] : [dataset]) {
-    await checkDataset(data, trainOptions.progress === undefined ? {} : { progress: trainOptions.progress });
+    await checkDataset(data, progress === undefined ? {} : { progress });
   }
-  const aside = await claimRunFolder(outDir, { resume: trainOptions.resume ?? false, force: force ?? false });
-  if (aside) log(`the run that was in ${outDir} was moved to ${aside}`);
+  const lock = await claimLockedRunFolder(outDir, { resume: resume ?? false, force: force ?? false }, log);
+  try {
+    return await trainInFolder(model, dataset, options, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Locks `outDir` for this trainer (run-lock.ts), then applies the resume/force policy
+ * (run-folder.ts). A run moved aside takes this trainer's lock with it: that copy is removed and
+ * the folder, now empty, is locked again.
+ */
+async function claimLockedRunFolder(
+  outDir: string,
+  policy: RunFolderPolicy,
+  log: (line: string) => void,
+): Promise<RunLock> {
+  const lock = await acquireRunLock(outDir);
+  let aside: string | undefined;
+  try {
+    aside = await claimRunFolder(outDir, policy);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  if (!aside) return lock;
+  await rm(join(aside, LOCK_FILE), { force: true });
+  log(`the run that was in ${outDir} was moved to ${aside}`);
+  return acquireRunLock(outDir);
+}
+
+async function trainInFolder(
+  model: tfl.LayersModel,
+  dataset: SegmentationDataset,
+  options: TrainingRunOptions,
+  log: (line: string) => void,
+): Promise<TrainingRunResult> {
+  const {
+    outDir,
+    force: _,
+    validation,
+    validateEveryEpochs,
+    checkpointEverySteps,
+    overlays,
+    ...trainOptions
+  } = options;
   const started = performance.now();
   const abort = new AbortController();
   const onInterrupt = () => {

@@ -1,0 +1,145 @@
+/**
+ * One run folder, one trainer. A trainer holds `<outDir>/.befunet-lock` (its pid, host and start
+ * time) while it runs; a second trainer on the folder is refused, naming the owner. The lock file is
+ * created with O_EXCL, so of two trainers starting at once exactly one gets it. A lock left by a
+ * process that died (SIGKILL, power loss) is stale: on the same host its pid no longer runs, and
+ * the next trainer takes it over by renaming it away first (a rename succeeds for one taker only).
+ * A lock from another host (a shared file system) cannot be checked and is refused, with the way on.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { BefunetError } from '@befunet/common';
+
+export const LOCK_FILE = '.befunet-lock';
+
+/** Another trainer runs on the folder (or did, on a host whose processes cannot be checked). */
+export class RunFolderInUseError extends BefunetError {}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+export interface RunLock {
+  readonly path: string;
+  /** Removes the lock if it is still this process's. */
+  release(): Promise<void>;
+}
+
+export interface RunLockOptions {
+  /**
+   * How long an empty or unparsable lock is taken for one its writer is still writing (it is taken
+   * over after that). Default 5000 ms.
+   */
+  tornLockGraceMs?: number;
+}
+
+/** Takes the lock of `outDir` (creating the folder), or throws RunFolderInUseError naming the owner. */
+export async function acquireRunLock(outDir: string, options: RunLockOptions = {}): Promise<RunLock> {
+  const grace = options.tornLockGraceMs ?? 5000;
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, LOCK_FILE);
+  const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await createExclusive(path, me)) return { path, release: () => releaseIfMine(path, me) };
+    const owner = await readOwner(path);
+    if (owner === undefined) continue; // removed or being replaced meanwhile: try again
+    if (owner === 'torn') {
+      // Its writer may be between creating and writing it: wait, unless it is long dead.
+      if (await youngerThan(path, grace)) await sleep(Math.min(100, grace / 4));
+      else await takeOverStale(path);
+      continue;
+    }
+    if (!isStale(owner)) throw inUse(outDir, owner);
+    await takeOverStale(path);
+  }
+  throw new RunFolderInUseError(`${outDir}: another trainer keeps taking the run folder's lock (${path})`);
+}
+
+async function createExclusive(path: string, owner: LockOwner): Promise<boolean> {
+  try {
+    const file = await open(path, 'wx');
+    try {
+      await file.writeFile(`${JSON.stringify(owner)}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function youngerThan(path: string, ms: number): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs < ms;
+  } catch {
+    return true; // gone meanwhile: the next attempt sees
+  }
+}
+
+/** The lock's owner; undefined when there is no lock; 'torn' when it is empty or unparsable. */
+async function readOwner(path: string): Promise<LockOwner | 'torn' | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const owner = JSON.parse(text) as LockOwner;
+    if (Number.isInteger(owner.pid) && typeof owner.host === 'string') return owner;
+  } catch {}
+  return 'torn';
+}
+
+/** Whether the owner is gone: on this host, its pid no longer names a running process. */
+function isStale(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return false;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0); // signal 0: existence check only
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Renames the stale lock away (only one taker's rename succeeds), then removes it. */
+async function takeOverStale(path: string): Promise<void> {
+  const away = `${path}.stale-${randomUUID()}`;
+  try {
+    await rename(path, away);
+  } catch {
+    return; // another taker renamed it first
+  }
+  await rm(away, { force: true });
+}
+
+async function releaseIfMine(path: string, me: LockOwner): Promise<void> {
+  const owner = await readOwner(path);
+  if (
+    typeof owner === 'object' &&
+    owner.pid === me.pid &&
+    owner.host === me.host &&
+    owner.started === me.started
+  ) {
+    await rm(path, { force: true });
+  }
+}
+
+function inUse(outDir: string, owner: LockOwner): RunFolderInUseError {
+  const who = `pid ${owner.pid} on ${owner.host}, since ${owner.started}`;
+  const way =
+    owner.host === hostname()
+      ? `wait for it to finish or stop it, or choose another --out (if pid ${owner.pid} is no training, delete ${join(outDir, LOCK_FILE)})`
+      : `if that run is over, delete ${join(outDir, LOCK_FILE)}; or choose another --out`;
+  return new RunFolderInUseError(`${outDir} is in use by another training run (${who}); ${way}`);
+}
