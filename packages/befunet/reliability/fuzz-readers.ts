@@ -14,11 +14,11 @@ import {
   writeSafetensors,
 } from '@befunet/common';
 import { decodePng, encodePng, gzip } from '@befunet/io';
-import { readHdf5 } from '../data/readers/hdf5.js';
-import { decodeJpeg } from '../data/readers/jpeg.js';
-import { encodeNifti, readNifti } from '../data/readers/nifti.js';
-import { encodeNpy, readNpy } from '../data/readers/npy.js';
-import { readNpz } from '../data/readers/npz.js';
+import { readHdf5 } from '../src/data/readers/hdf5.js';
+import { decodeJpeg } from '../src/data/readers/jpeg.js';
+import { encodeNifti, readNifti } from '../src/data/readers/nifti.js';
+import { encodeNpy, readNpy } from '../src/data/readers/npy.js';
+import { readNpz } from '../src/data/readers/npz.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';
 import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
