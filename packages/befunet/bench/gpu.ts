@@ -25,19 +25,19 @@ import { parseArgs } from 'node:util';
 import { CapturedCall, readSafetensors } from '@befunet/common';
 import { initNodeWebGpu } from '@befunet/common/node';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  benchModel,
-  benchTrainingStep,
-  formatBenchTable,
-  type ModelBenchResult,
-  time,
-} from '../src/bench/model-bench.js';
 import { registerWebGpuKernels, restoreWebGpuKernel, WEBGPU_KERNELS } from '../src/kernels/webgpu-kernels.js';
 import { createBefunet, tapModel } from '../src/model/befunet.js';
 import { befunetConfig } from '../src/model/config.js';
 import { installLowMemoryGradients } from '../src/train/low-memory-gradients.js';
 import { importOfficialStateDict } from '../src/weights/official-checkpoint.js';
 import { readCheckpoint } from '../src/weights/read-checkpoint.js';
+import {
+  benchModel,
+  benchTrainingStep,
+  formatBenchTable,
+  type ModelBenchResult,
+  time,
+} from './lib/model-bench.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 /**
- * The leak check of src/bench/leak-check.ts from the command line.
+ * The leak check of bench/lib/leak-check.ts from the command line.
  *
  * usage: node ../../node_modules/tsx/dist/cli.mjs bench/leak-check.ts [--long] [--steps N] [--predictions N]
  *        [--batch N] [--size S] [--backend cpu|webgpu] [--out FILE]
@@ -7,8 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatLeakTable, runLeakCheck } from '../src/bench/leak-check.js';
 import { useBackend } from '../src/node/backend.js';
+import { formatLeakTable, runLeakCheck } from './lib/leak-check.js';
 
 const { values: args } = parseArgs({
   options: {

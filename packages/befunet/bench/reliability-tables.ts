@@ -4,8 +4,8 @@
  * usage: node ../../node_modules/tsx/dist/cli.mjs bench/reliability-tables.ts [--seed N] [--cases N]
  */
 import { parseArgs } from 'node:util';
+import { reliabilityTables } from '../reliability/reliability-tables.js';
 import { useBackend } from '../src/node/backend.js';
-import { reliabilityTables } from '../src/reliability/reliability-tables.js';
 
 const { values: args } = parseArgs({
   options: { seed: { type: 'string', default: '1' }, cases: { type: 'string', default: '100' } },

@@ -12,15 +12,6 @@ export * as losses from '@befunet/losses';
 export * as pdc from '@befunet/pdc';
 export * as swin from '@befunet/swin';
 export {
-  formatLeakTable,
-  type LeakCheckOptions,
-  type LeakCheckResult,
-  type LeakPhase,
-  type MemorySnapshot,
-  memorySnapshot,
-  runLeakCheck,
-} from './bench/leak-check.js';
-export {
   changeIntensity,
   type IntensityChange,
   type IntensityJitterOptions,
@@ -117,37 +108,6 @@ export {
   weightInitializers,
 } from './model/weight-initializers.js';
 export { weightsDigest } from './model/weights-digest.js';
-export {
-  BAD_INPUT_CASES,
-  BAD_INPUT_IMAGE_SIZE,
-  type BadInputCase,
-  type BadInputOutcome,
-  badInputModel,
-  formatBadInputTable,
-  runBadInputCases,
-} from './reliability/bad-input-cases.js';
-export { deflateBomb } from './reliability/deflate-bomb.js';
-export {
-  archiveFuzzTargets,
-  denseModelFiles,
-  smallTorchCheckpoint,
-} from './reliability/fuzz-archive-targets.js';
-export {
-  defaultFuzzTargets,
-  type FuzzOptions,
-  type FuzzStats,
-  type FuzzTarget,
-  formatFuzzTable,
-  fuzzReaders,
-} from './reliability/fuzz-readers.js';
-export { type ReliabilityTablesOptions, reliabilityTables } from './reliability/reliability-tables.js';
-export {
-  type BombOptions,
-  type BombStats,
-  type CraftedCase,
-  refuseBombs,
-  zipBombCases,
-} from './reliability/zip-bombs.js';
 export { type AccumulatedGradients, accumulateGradients } from './train/accumulate-gradients.js';
 export { AdamW, type AdamWConfig, type ResolvedAdamWConfig } from './train/adamw.js';
 export {

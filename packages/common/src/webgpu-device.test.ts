@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { assertDeviceAlive, deviceLoss, readBack } from './webgpu-device.js';
 
-// Losing the device itself is tested in @befunet/core (src/reliability/device-loss.test.ts), where
+// Losing the device itself is tested in @befunet/core (reliability/device-loss.test.ts), where
 // a new device is created afterwards; here, the behaviour while the device is alive.
 describe('readBack with a live device', () => {
   it('returns what the read returns', async () => {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, useBackend } from '../node/backend.js';
 import { LIBRARY_VERSION } from '../train/version.js';
 import { parseOptions, usage } from './args.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, REPOSITORY_COMMANDS } from './commands/index.js';
 
 /**
  * Fault injection for the reliability tests: `BEFUNET_INJECT_DEVICE_LOSS_MS=N` destroys the WebGPU
@@ -45,6 +45,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS[name];
+  const elsewhere = REPOSITORY_COMMANDS[name];
+  if (!command && elsewhere !== undefined) {
+    console.error(
+      `befunet: '${name}' is only available in a repository checkout (it is not published): ${elsewhere} [options]`,
+    );
+    return 2;
+  }
   if (!command) {
     console.error(`befunet: unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
     return 2;

@@ -19,6 +19,7 @@ import { registerTileGradient } from '../kernels/tile-gradient.js';
 import { registerWasmTrainingKernels } from '../kernels/wasm-kernels.js';
 import { registerWebGpuKernels } from '../kernels/webgpu-kernels.js';
 import { installLowMemoryGradients } from '../train/low-memory-gradients.js';
+import { importOptional } from './optional-import.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 const BACKEND_NAMES: readonly BackendName[] = ['auto', 'webgpu', 'wasm', 'cpu'];
@@ -59,7 +60,13 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
     const wasm = await useWasm(name === 'wasm');
     if (wasm) return wasm;
   }
-  await import('@tensorflow/tfjs-backend-cpu');
+  await importOptional(
+    '@tensorflow/tfjs-backend-cpu',
+    name === 'auto'
+      ? '--backend auto without a GPU (or npm i @tensorflow/tfjs-backend-wasm, faster)'
+      : '--backend cpu',
+    () => import('@tensorflow/tfjs-backend-cpu'),
+  );
   if (!(await tf.setBackend('cpu'))) throw new ConfigError('the cpu backend could not be initialised');
   registerFastCpuKernels();
   return {
@@ -72,15 +79,14 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
 /** The wasm backend with its training kernels; undefined when not installed and not `required`. */
 async function useWasm(required: boolean): Promise<ActiveBackend | undefined> {
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    await importOptional(
+      '@tensorflow/tfjs-backend-wasm',
+      '--backend wasm',
+      () => import('@tensorflow/tfjs-backend-wasm'),
+    );
   } catch (error) {
     if (!required) return undefined;
-    throw new ConfigError(
-      'backend wasm needs the package @tensorflow/tfjs-backend-wasm: npm i @tensorflow/tfjs-backend-wasm',
-      {
-        cause: error,
-      },
-    );
+    throw error;
   }
   if (!(await tf.setBackend('wasm'))) throw new ConfigError('the wasm backend could not be initialised');
   registerWasmTrainingKernels();

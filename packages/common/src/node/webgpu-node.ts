@@ -133,7 +133,15 @@ async function registerBackend(
 ): Promise<NodeWebGpu> {
   // TF.js's WebGPU module registers itself only when navigator.gpu exists at import time.
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  let WebGPUBackend: typeof import('@tensorflow/tfjs-backend-webgpu').WebGPUBackend;
+  try {
+    ({ WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu'));
+  } catch (cause) {
+    throw new WebGpuUnavailableError(
+      '@tensorflow/tfjs-backend-webgpu is not installed; npm i @tensorflow/tfjs-backend-webgpu to use --backend webgpu',
+      { cause },
+    );
+  }
 
   // The same device request TF.js's own factory makes: optional features and the adapter's limits.
   const requiredFeatures = (['timestamp-query'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));

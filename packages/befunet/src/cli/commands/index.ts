@@ -1,8 +1,6 @@
 /** The commands of the `befunet` CLI, in the order `befunet help` lists them. */
 import type { Command } from '../command.js';
-import { benchCommand } from './bench.js';
 import { evalCommand } from './eval.js';
-import { fuzzCommand } from './fuzz.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { jobCommand } from './job.js';
@@ -16,6 +14,13 @@ export const COMMANDS: Record<string, Command> = {
   predict: predictCommand,
   import: importCommand,
   info: infoCommand,
-  bench: benchCommand,
-  fuzz: fuzzCommand,
+};
+
+/**
+ * Commands that are not published (benchmarks and fuzzers live outside `src`, so that they stay out
+ * of the tarball): `befunet NAME` says where to run them instead.
+ */
+export const REPOSITORY_COMMANDS: Record<string, string> = {
+  bench: 'pnpm --filter @befunet/core bench:model',
+  fuzz: 'pnpm --filter @befunet/core fuzz',
 };

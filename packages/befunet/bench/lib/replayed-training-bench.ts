@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ReplayedTrainingStep } from '../train/replayed-training-step.js';
-import { Sgd } from '../train/sgd.js';
-import { trainingState } from '../train/slot-optimizer.js';
+import { ReplayedTrainingStep } from '../../src/train/replayed-training-step.js';
+import { Sgd } from '../../src/train/sgd.js';
+import { trainingState } from '../../src/train/slot-optimizer.js';
 import { issueTime, readOneAndDispose } from './issue-time.js';
 import type { EncodeCost } from './replayed-forward-bench.js';
 import { logitsOf, type TimingMs, time } from './timing.js';

@@ -1,11 +1,19 @@
-/** `befunet bench`. */
-import { benchModel, formatBenchTable } from '../../bench/model-bench.js';
-import { createBefunet } from '../../model/befunet.js';
-import { type BefunetPreset, befunetConfig } from '../../model/config.js';
-import { intOption } from '../args.js';
-import { backendOption, type Command } from '../command.js';
+/**
+ * The model benchmark (formerly `befunet bench`; not published): forward latency, throughput,
+ * training step, peak memory, slowest kernels.
+ *
+ * usage: pnpm --filter @befunet/core bench:model [--backend B] [--preset P] [--size S] [--batch N] [--runs N] [--json]
+ *        (from packages/befunet: node ../../node_modules/tsx/dist/cli.mjs bench/model.ts --help)
+ */
 
-export const benchCommand: Command = {
+import { intOption } from '../src/cli/args.js';
+import { backendOption, type Command } from '../src/cli/command.js';
+import { createBefunet } from '../src/model/befunet.js';
+import { type BefunetPreset, befunetConfig } from '../src/model/config.js';
+import { benchModel, formatBenchTable } from './lib/model-bench.js';
+import { runScriptCommand } from './lib/script-command.js';
+
+const benchCommand: Command = {
   summary: 'forward latency (batch 1), throughput and training step (batch N), peak memory, slowest kernels',
   options: {
     ...backendOption,
@@ -40,3 +48,5 @@ export const benchCommand: Command = {
     console.log(o.json ? JSON.stringify(result, null, 2) : formatBenchTable([{ label: preset, result }]));
   },
 };
+
+await runScriptCommand('bench/model.ts', benchCommand);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readHdf5 } from '../data/readers/hdf5.js';
-import { decodeJpeg } from '../data/readers/jpeg.js';
-import { readNpz } from '../data/readers/npz.js';
+import { readHdf5 } from '../src/data/readers/hdf5.js';
+import { decodeJpeg } from '../src/data/readers/jpeg.js';
+import { readNpz } from '../src/data/readers/npz.js';
 import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
 // The values the generating script wrote (see fuzz-samples.ts): image (i % 7) / 6, label i % 3.

@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ReplayedPredictor } from '../inference/replayed-predictor.js';
+import { ReplayedPredictor } from '../../src/inference/replayed-predictor.js';
 import { issueTime, type Outputs, readOneAndDispose } from './issue-time.js';
 import { type TimingMs, time } from './timing.js';
 

@@ -8,11 +8,11 @@ import { ConfigError, DTypeError, InvalidValueError, ShapeError } from '@befunet
 import { checkClassLabels, diceCeLoss, edgeLoss, edgeTargets, LabelValueError } from '@befunet/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { stackSamples, trainingBatch } from '../data/batches.js';
-import type { SegmentationDataset, SegmentationSample } from '../data/dataset.js';
-import { createBefunet } from '../model/befunet.js';
-import { type BefunetPreset, befunetConfig } from '../model/config.js';
-import { prepareImages, segment } from '../model/input.js';
+import { stackSamples, trainingBatch } from '../src/data/batches.js';
+import type { SegmentationDataset, SegmentationSample } from '../src/data/dataset.js';
+import { createBefunet } from '../src/model/befunet.js';
+import { type BefunetPreset, befunetConfig } from '../src/model/config.js';
+import { prepareImages, segment } from '../src/model/input.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

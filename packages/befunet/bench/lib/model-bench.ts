@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { befunetConfigOf } from '../model/befunet.js';
-import { Sgd } from '../train/sgd.js';
+import { befunetConfigOf } from '../../src/model/befunet.js';
+import { Sgd } from '../../src/train/sgd.js';
 import { logitsOf, type TimingMs, time } from './timing.js';
 
 export { type TimingMs, time } from './timing.js';

@@ -6,7 +6,7 @@
  * measures time and memory (ArrayBuffer and heap growth, read before any garbage collection).
  */
 import { BefunetError, readTorchCheckpoint, writeZip, type ZipWriteEntry } from '@befunet/common';
-import { readNpz } from '../data/readers/npz.js';
+import { readNpz } from '../src/data/readers/npz.js';
 import { deflateBomb } from './deflate-bomb.js';
 import type { FuzzStats } from './fuzz-readers.js';
 

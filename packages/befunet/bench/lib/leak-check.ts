@@ -7,12 +7,12 @@
  */
 import { readBack } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import { stackSamples } from '../data/batches.js';
-import { syntheticSample } from '../data/synthetic.js';
-import { createBefunet } from '../model/befunet.js';
-import { befunetConfig } from '../model/config.js';
-import { segment } from '../model/input.js';
-import { trainingLoss } from '../train/training-loss.js';
+import { stackSamples } from '../../src/data/batches.js';
+import { syntheticSample } from '../../src/data/synthetic.js';
+import { createBefunet } from '../../src/model/befunet.js';
+import { befunetConfig } from '../../src/model/config.js';
+import { segment } from '../../src/model/input.js';
+import { trainingLoss } from '../../src/train/training-loss.js';
 
 export interface LeakCheckOptions {
   /** Training steps after the warm-up step. */

@@ -15,9 +15,9 @@ import { testProject } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBefunet } from '../model/befunet.js';
-import { befunetConfig } from '../model/config.js';
-import { segment } from '../model/input.js';
+import { createBefunet } from '../src/model/befunet.js';
+import { befunetConfig } from '../src/model/config.js';
+import { segment } from '../src/model/input.js';
 
 const SIZE = 32;
 const tiny = () => createBefunet(befunetConfig('tiny', { imageSize: SIZE }));
@@ -112,8 +112,8 @@ describe.runIf(testProject() === 'webgpu')('WebGPU device loss', () => {
 
   it('makes the CLI exit non-zero with a message naming the loss (child process)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'befunet-lost-'));
-    const tsx = fileURLToPath(new URL('../../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-    const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+    const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
     const args = [
       'job',
       '--backend',

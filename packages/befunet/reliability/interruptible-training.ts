@@ -17,14 +17,14 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@befunet/common';
-import { SyntheticDataset } from '../data/synthetic-dataset.js';
-import { createBefunet } from '../model/befunet.js';
-import { type BefunetConfig, befunetConfig } from '../model/config.js';
-import { weightsDigest } from '../model/weights-digest.js';
-import { useBackend } from '../node/backend.js';
-import type { CheckpointStore } from '../train/checkpoint-store.js';
-import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
-import { train } from '../train/trainer.js';
+import { SyntheticDataset } from '../src/data/synthetic-dataset.js';
+import { createBefunet } from '../src/model/befunet.js';
+import { type BefunetConfig, befunetConfig } from '../src/model/config.js';
+import { weightsDigest } from '../src/model/weights-digest.js';
+import { useBackend } from '../src/node/backend.js';
+import type { CheckpointStore } from '../src/train/checkpoint-store.js';
+import { fileCheckpointStore } from '../src/train/file-checkpoint-store.js';
+import { train } from '../src/train/trainer.js';
 
 /** The model trained: `tiny`, narrowed as in the trainer's tests. */
 export const INTERRUPTIBLE_MODEL: BefunetConfig = befunetConfig('tiny', {

@@ -1,10 +1,18 @@
-/** `befunet fuzz`. */
-import { defaultFuzzTargets, formatFuzzTable, fuzzReaders } from '../../reliability/fuzz-readers.js';
-import { refuseBombs, zipBombCases } from '../../reliability/zip-bombs.js';
-import { intOption } from '../args.js';
-import { backendOption, type Command } from '../command.js';
+/**
+ * Seeded fuzzing of the file readers and the zip bombs (formerly `befunet fuzz`; not published).
+ * Exits 1 when a reader crashed, hung, or accepted a bomb.
+ *
+ * usage: pnpm --filter @befunet/core fuzz [--backend B] [--seed N] [--cases N]
+ *        (from packages/befunet: node ../../node_modules/tsx/dist/cli.mjs reliability/fuzz.ts --help)
+ */
 
-export const fuzzCommand: Command = {
+import { runScriptCommand } from '../bench/lib/script-command.js';
+import { intOption } from '../src/cli/args.js';
+import { backendOption, type Command } from '../src/cli/command.js';
+import { defaultFuzzTargets, formatFuzzTable, fuzzReaders } from './fuzz-readers.js';
+import { refuseBombs, zipBombCases } from './zip-bombs.js';
+
+const fuzzCommand: Command = {
   summary: 'seeded fuzzing of the file readers: cases, accepted, clear errors, crashes, hangs',
   options: {
     ...backendOption,
@@ -35,3 +43,5 @@ export const fuzzCommand: Command = {
     if (bad.length) process.exitCode = 1;
   },
 };
+
+await runScriptCommand('reliability/fuzz.ts', fuzzCommand);

@@ -14,10 +14,10 @@ import {
   writeSafetensors,
 } from '@befunet/common';
 import { decodePng, encodeNifti, encodePng, gzip, readNifti } from '@befunet/io';
-import { readHdf5 } from '../data/readers/hdf5.js';
-import { decodeJpeg } from '../data/readers/jpeg.js';
-import { encodeNpy, readNpy } from '../data/readers/npy.js';
-import { readNpz } from '../data/readers/npz.js';
+import { readHdf5 } from '../src/data/readers/hdf5.js';
+import { decodeJpeg } from '../src/data/readers/jpeg.js';
+import { encodeNpy, readNpy } from '../src/data/readers/npy.js';
+import { readNpz } from '../src/data/readers/npz.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';
 import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 

@@ -18,17 +18,17 @@ import { fileURLToPath } from 'node:url';
 import { SeededRandom } from '@befunet/common';
 import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBefunet } from '../model/befunet.js';
-import { weightsDigest } from '../model/weights-digest.js';
-import { CHECKPOINT_FILES, readCheckpointState } from '../train/checkpoint.js';
-import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
+import { createBefunet } from '../src/model/befunet.js';
+import { weightsDigest } from '../src/model/weights-digest.js';
+import { CHECKPOINT_FILES, readCheckpointState } from '../src/train/checkpoint.js';
+import { fileCheckpointStore } from '../src/train/file-checkpoint-store.js';
 import { INTERRUPTIBLE_MODEL } from './interruptible-training.js';
 
 const STEPS = 8;
 const SEED = 3;
 // tsx as a loader in the script's own process: its CLI would run the script in a child process, out
 // of reach of the SIGKILL.
-const TSX_LOADER = new URL('../../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+const TSX_LOADER = new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const SCRIPT = fileURLToPath(new URL('./interruptible-training.ts', import.meta.url));
 
 interface RunLog {
