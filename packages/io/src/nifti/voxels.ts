@@ -27,7 +27,11 @@ export function decodeVoxels(header: NiftiHeader, file: Uint8Array, source: stri
   const get = voxelGetter(view, header.dtype, header.littleEndian);
   const { slope, inter } = scaling(header);
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = get(i) * slope + inter;
+  if (slope === 1 && inter === 0) {
+    for (let i = 0; i < count; i++) data[i] = get(i); // stored values as they are (-0 stays -0)
+  } else {
+    for (let i = 0; i < count; i++) data[i] = get(i) * slope + inter;
+  }
   return data;
 }
 
