@@ -10,9 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { stackSamples, trainingBatch } from '../src/data/batches.js';
 import type { SegmentationDataset, SegmentationSample } from '../src/data/dataset.js';
+import { segment } from '../src/inference/segment.js';
 import { createBefunet } from '../src/model/befunet.js';
 import { type BefunetPreset, befunetConfig } from '../src/model/config.js';
-import { prepareImages, segment } from '../src/model/input.js';
+import { prepareImages } from '../src/model/input.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { segment } from '../src/inference/segment.js';
 import { createBefunet } from '../src/model/befunet.js';
 import { befunetConfig } from '../src/model/config.js';
-import { segment } from '../src/model/input.js';
 import { BAD_INPUT_CASES, badInputModel, formatBadInputTable, runBadInputCases } from './bad-input-cases.js';
 
 describe('bad inputs', () => {

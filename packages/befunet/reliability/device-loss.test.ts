@@ -15,9 +15,9 @@ import { testProject } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
+import { segment } from '../src/inference/segment.js';
 import { createBefunet } from '../src/model/befunet.js';
 import { befunetConfig } from '../src/model/config.js';
-import { segment } from '../src/model/input.js';
 
 const SIZE = 32;
 const tiny = () => createBefunet(befunetConfig('tiny', { imageSize: SIZE }));

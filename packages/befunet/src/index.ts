@@ -51,6 +51,7 @@ export { ConvUpsample, type ConvUpsampleArgs } from './decoder/conv-upsample.js'
 export { Decoder, type DecoderArgs, type DecoderTaps } from './decoder/decoder.js';
 export { upsampleBilinear } from './decoder/upsample.js';
 export * from './inference/index.js';
+export { segment } from './inference/segment.js';
 export { type Conv2dGeometry, conv2dBackpropFilterNhwc } from './kernels/cpu-conv2d-backprop-filter.js';
 export {
   type DepthwiseGeometry,
@@ -90,7 +91,7 @@ export {
   validateBefunetConfig,
 } from './model/config.js';
 export { drawInitial, initializeWeights, weightSeed } from './model/initialize-weights.js';
-export { assertFinite, prepareImages, segment } from './model/input.js';
+export { assertFinite, prepareImages } from './model/input.js';
 export { OFFICIAL_TAPS } from './model/official-graph.js';
 export {
   type ComponentReport,

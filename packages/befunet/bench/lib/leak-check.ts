@@ -9,9 +9,9 @@ import { readBack } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { stackSamples } from '../../src/data/batches.js';
 import { syntheticSample } from '../../src/data/synthetic.js';
+import { segment } from '../../src/inference/segment.js';
 import { createBefunet } from '../../src/model/befunet.js';
 import { befunetConfig } from '../../src/model/config.js';
-import { segment } from '../../src/model/input.js';
 import { trainingLoss } from '../../src/train/training-loss.js';
 
 export interface LeakCheckOptions {

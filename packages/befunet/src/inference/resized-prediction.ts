@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf } from '../model/befunet.js';
-import { segment } from '../model/input.js';
 import { checkImageTensor, withInputRank } from './image-input.js';
 import { type InferenceOptions, resolveInferenceOptions } from './inference-options.js';
 import { logitsToProbabilities } from './probabilities.js';
+import { segment } from './segment.js';
 
 /** Class probabilities [H, W, K] of an image [H, W, C] (or [N, H, W, K] of [N, H, W, C]); the caller owns them. */
 export async function resizedPrediction(

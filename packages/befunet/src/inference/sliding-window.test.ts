@@ -3,7 +3,6 @@ import { closeness, expectClose, expectNoLeak, TOLERANCE } from '@befunet/testin
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { segment } from '../model/input.js';
 import {
   argmax,
   pointwiseModel,
@@ -13,6 +12,7 @@ import {
 } from './__fixtures__/reference-models.js';
 import { decideLabels } from './decisions.js';
 import { resizedPrediction } from './resized-prediction.js';
+import { segment } from './segment.js';
 import { slidingWindow } from './sliding-window.js';
 
 const S = 32;

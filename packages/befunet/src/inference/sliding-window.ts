@@ -9,11 +9,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf } from '../model/befunet.js';
-import { segment } from '../model/input.js';
 import { gaussianImportanceMap } from './gaussian-importance.js';
 import { checkImageTensor, withInputRank } from './image-input.js';
 import { type InferenceOptions, resolveInferenceOptions } from './inference-options.js';
 import { logitsToProbabilities } from './probabilities.js';
+import { segment } from './segment.js';
 import { tileStarts } from './tile-grid.js';
 
 interface Tile {

@@ -2,9 +2,10 @@ import { DTypeError, InvalidValueError, ShapeError } from '@befunet/common';
 import { expectClose, TOLERANCE } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { segment } from '../inference/segment.js';
 import { createBefunet } from './befunet.js';
 import { befunetConfig } from './config.js';
-import { prepareImages, segment } from './input.js';
+import { prepareImages } from './input.js';
 
 const SMALL = befunetConfig('official', {
   imageSize: 32,

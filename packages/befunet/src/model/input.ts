@@ -12,9 +12,6 @@ import {
   ShapeError,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { replayedPredictor } from '../inference/replayed-predictor.js';
-import { befunetConfigOf } from './befunet.js';
 
 /** Checks the shape and dtype of `images` for a model of input size `imageSize`; returns them as [B, S, S, 3]. */
 export function prepareImages(images: tf.Tensor, imageSize: number): tf.Tensor4D {
@@ -53,30 +50,4 @@ export async function assertFinite(x: tf.Tensor, what: string): Promise<void> {
     bad.dispose();
   }
   if (flag) throw new InvalidValueError(`${what} contain NaN or infinite values`);
-}
-
-/**
- * Logits [B, S, S, K] of a BEFUnet for `images` (checked, grey repeated to RGB). The caller owns the
- * result. On WebGPU the forward pass is replayed from a capture after the first calls of a shape
- * (`replayedPredictor`; the same values); `replay: false` always runs it through TF.js.
- */
-export async function segment(
-  model: tfl.LayersModel,
-  images: tf.Tensor,
-  options: { replay?: boolean } = {},
-): Promise<tf.Tensor4D> {
-  const { imageSize } = befunetConfigOf(model);
-  const x = prepareImages(images, imageSize);
-  try {
-    await assertFinite(x, 'images');
-    return tf.tidy(() => {
-      const out =
-        options.replay === false
-          ? (model.predict(x) as tf.Tensor | tf.Tensor[])
-          : replayedPredictor(model).predict(x);
-      return (Array.isArray(out) ? out[0]! : out) as tf.Tensor4D;
-    });
-  } finally {
-    if (x !== images) x.dispose();
-  }
 }

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { stackSamples } from '../data/batches.js';
 import type { SegmentationDataset } from '../data/dataset.js';
+import { segment } from '../inference/segment.js';
 import { befunetConfigOf } from '../model/befunet.js';
-import { segment } from '../model/input.js';
 
 export interface EvaluateOptions {
   /** Images per forward pass. Defaults to 4. */
