@@ -16,4 +16,6 @@ export {
   zlibDecompress,
 } from './deflate.js';
 export { BefunetError, ConfigError, FileFormatError } from './errors.js';
+export { type DecodedImage, decodeImage } from './image.js';
+export { decodeJpeg, isJpeg, JPEG_MAX_PIXELS, type JpegImage } from './jpeg.js';
 export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';

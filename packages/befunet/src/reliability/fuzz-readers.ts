@@ -13,14 +13,12 @@ import {
   SeededRandom,
   writeSafetensors,
 } from '@befunet/common';
-import { decodePng, encodePng, gzip } from '@befunet/io';
-import { readHdf5 } from '../data/readers/hdf5.js';
-import { decodeJpeg } from '../data/readers/jpeg.js';
+import { decodeJpeg, decodePng, encodePng, gzip } from '@befunet/io';
 import { encodeNifti, readNifti } from '../data/readers/nifti.js';
 import { encodeNpy, readNpy } from '../data/readers/npy.js';
 import { readNpz } from '../data/readers/npz.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';
-import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
+import { FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
 export interface FuzzTarget {
   name: string;
@@ -83,8 +81,6 @@ export function defaultFuzzTargets(pth?: Uint8Array): FuzzTarget[] {
     },
     { name: 'npz', sample: FUZZ_NPZ, read: (b, s) => readNpz(b, s) },
     { name: 'jpeg', sample: FUZZ_JPEG, read: (b, s) => decodeJpeg(b, s) },
-    { name: 'hdf5', sample: FUZZ_HDF5, read: (b, s) => readHdf5(b, s) },
-    { name: 'hdf5 (latest)', sample: FUZZ_HDF5_LATEST, read: (b, s) => readHdf5(b, s) },
     // PyTorch .pth, TF.js model.json and weights files.
     ...archiveFuzzTargets(),
   ];

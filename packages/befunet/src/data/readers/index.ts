@@ -2,22 +2,25 @@
 
 export {
   adler32,
+  type DecodedImage,
+  decodeImage,
+  decodeJpeg,
   decodePng,
   deflateRaw as deflateFixed,
   encodePng,
   gunzip,
   gzip,
   isGzip,
+  isJpeg,
   isPng,
+  JPEG_MAX_PIXELS,
+  type JpegImage,
   PNG_MAX_PIXELS,
   type PngImage,
   type PngInput,
   zlibCompress,
   zlibDecompress,
 } from '@befunet/io';
-export { type Hdf5Dataset, type Hdf5ReadOptions, isHdf5, readHdf5 } from './hdf5.js';
-export { type DecodedImage, decodeImage, isJpeg } from './image.js';
-export { decodeJpeg, JPEG_MAX_PIXELS, type JpegImage } from './jpeg.js';
 export {
   type Affine,
   encodeNifti,
