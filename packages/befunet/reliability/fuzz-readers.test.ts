@@ -26,8 +26,6 @@ describe('fuzzReaders (short, seeded)', () => {
       'npy',
       'npz',
       'jpeg',
-      'hdf5',
-      'hdf5 (latest)',
       'pth',
       'tfjs model.json',
       'tfjs weights.bin',

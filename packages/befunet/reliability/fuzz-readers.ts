@@ -13,13 +13,11 @@ import {
   SeededRandom,
   writeSafetensors,
 } from '@befunet/common';
-import { decodePng, encodeNifti, encodePng, gzip, readNifti } from '@befunet/io';
-import { readHdf5 } from '../src/data/readers/hdf5.js';
-import { decodeJpeg } from '../src/data/readers/jpeg.js';
+import { decodeJpeg, decodePng, encodeNifti, encodePng, gzip, readNifti } from '@befunet/io';
 import { encodeNpy, readNpy } from '../src/data/readers/npy.js';
 import { readNpz } from '../src/data/readers/npz.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';
-import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
+import { FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
 export interface FuzzTarget {
   name: string;
@@ -82,8 +80,6 @@ export function defaultFuzzTargets(pth?: Uint8Array): FuzzTarget[] {
     },
     { name: 'npz', sample: FUZZ_NPZ, read: (b, s) => readNpz(b, s) },
     { name: 'jpeg', sample: FUZZ_JPEG, read: (b, s) => decodeJpeg(b, s) },
-    { name: 'hdf5', sample: FUZZ_HDF5, read: (b, s) => readHdf5(b, s) },
-    { name: 'hdf5 (latest)', sample: FUZZ_HDF5_LATEST, read: (b, s) => readHdf5(b, s) },
     // PyTorch .pth, TF.js model.json and weights files.
     ...archiveFuzzTargets(),
   ];

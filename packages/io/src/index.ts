@@ -16,6 +16,8 @@ export {
   zlibDecompress,
 } from './deflate.js';
 export { BefunetError, ConfigError, FileFormatError, InvalidValueError } from './errors.js';
+export { type DecodedImage, decodeImage } from './image.js';
+export { decodeJpeg, isJpeg, JPEG_MAX_PIXELS, type JpegImage } from './jpeg.js';
 export {
   type Affine,
   bestAffine,

@@ -9,13 +9,13 @@
  */
 import { join } from 'node:path';
 import { ConfigError, InvalidValueError, ShapeError } from '@befunet/common';
+import { type DecodedImage, decodeImage } from '@befunet/io';
 import type { SegmentationDataset, SegmentationSample } from './dataset.js';
 import { type FilePair, hasLabelSuffix, imageKey, labelKey, pairFiles, stemOf } from './file-pairing.js';
 import { decodeFile, listFiles, readDataFile } from './folder-files.js';
 import { colourChannels, withChannels } from './image-channels.js';
 import { type MaskKind, type MaskLabels, maskLabels } from './mask-labels.js';
 import { PromiseCache } from './promise-cache.js';
-import { type DecodedImage, decodeImage } from './readers/image.js';
 import { checkSampleIndex } from './sample-index.js';
 
 /** File name endings read as images and masks. */

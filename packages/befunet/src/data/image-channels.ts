@@ -3,7 +3,7 @@
  * grey, RGBA -> RGB); grey becomes RGB by repeating it; RGB becomes grey by its luma
  * Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as PIL's `convert('L')`).
  */
-import type { DecodedImage } from './readers/image.js';
+import type { DecodedImage } from '@befunet/io';
 
 /** The colour channels of an image of `channels` channels (alpha not counted): 1 or 3. */
 export function colourChannels(channels: number): 1 | 3 {

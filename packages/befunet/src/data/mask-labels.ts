@@ -9,8 +9,7 @@
  *   'labels': the values are the class ids.
  */
 import { InvalidValueError } from '@befunet/common';
-import { decodePng, isPng } from '@befunet/io';
-import { decodeImage } from './readers/image.js';
+import { decodeImage, decodePng, isPng } from '@befunet/io';
 
 /** How mask values become labels: see the file comment. */
 export type MaskKind = 'binary' | 'labels';

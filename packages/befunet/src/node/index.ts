@@ -3,6 +3,7 @@
  */
 export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/common/node';
 export { initNodeWebGpu, nodeFileSystem } from '@befunet/common/node';
+export { type Hdf5Dataset, type Hdf5ReadOptions, isHdf5, readHdf5 } from '@befunet/io/hdf5';
 export { FolderDataset, type FolderDatasetOptions, IMAGE_EXTENSIONS } from '../data/folder-dataset.js';
 export {
   NIFTI_EXTENSIONS,

@@ -1,8 +1,11 @@
-/** File readers and writers for datasets and inference, pure TypeScript over Uint8Array. */
+/** File readers and writers for datasets and inference, over Uint8Array (browsers and Node.js). */
 
 export {
   type Affine,
   adler32,
+  type DecodedImage,
+  decodeImage,
+  decodeJpeg,
   decodePng,
   deflateRaw as deflateFixed,
   encodeNifti,
@@ -10,7 +13,10 @@ export {
   gunzip,
   gzip,
   isGzip,
+  isJpeg,
   isPng,
+  JPEG_MAX_PIXELS,
+  type JpegImage,
   type NiftiDType,
   type NiftiHeader,
   type NiftiOutput,
@@ -28,8 +34,5 @@ export {
   zlibDecompress,
 } from '@befunet/io';
 export { type NiftiSlice, sliceAxial, windowIntensity } from '../volume-slices.js';
-export { type Hdf5Dataset, type Hdf5ReadOptions, isHdf5, readHdf5 } from './hdf5.js';
-export { type DecodedImage, decodeImage, isJpeg } from './image.js';
-export { decodeJpeg, JPEG_MAX_PIXELS, type JpegImage } from './jpeg.js';
 export { encodeNpy, isNpy, type NpyArray, type NpyData, type NpyDType, readNpy } from './npy.js';
 export { readNpz } from './npz.js';

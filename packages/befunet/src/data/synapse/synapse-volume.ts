@@ -4,8 +4,8 @@
  * inference slice by slice (Node.js).
  */
 import { basename } from 'node:path';
+import { readHdf5 } from '@befunet/io/hdf5';
 import { readDataFile } from '../folder-files.js';
-import { readHdf5 } from '../readers/hdf5.js';
 import { SYNAPSE_CLASSES, synapseArrays } from './synapse-arrays.js';
 
 export interface SynapseVolume {
@@ -23,7 +23,12 @@ export interface SynapseVolume {
 /** Reads the test volume at `path`; labels must be class ids below `numClasses` (default 9). */
 export async function readSynapseVolume(path: string, numClasses = SYNAPSE_CLASSES): Promise<SynapseVolume> {
   const bytes = await readDataFile(path);
-  const arrays = synapseArrays(readHdf5(bytes, path, { datasets: ['image', 'label'] }), path, 3, numClasses);
+  const arrays = synapseArrays(
+    await readHdf5(bytes, path, { datasets: ['image', 'label'] }),
+    path,
+    3,
+    numClasses,
+  );
   const [depth, height, width] = arrays.shape as [number, number, number];
   const id = basename(path).replace(/(\.npy)?\.h5$/, '');
   return { id, depth, height, width, image: arrays.image, label: arrays.label };

@@ -4,10 +4,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileFormatError } from '@befunet/common';
-import { everyByteCorruption, expectError } from '@befunet/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FileFormatError } from './errors.js';
 import { isHdf5, readHdf5 } from './hdf5.js';
+
+async function expectError(read: Promise<unknown>, message: RegExp): Promise<void> {
+  const error = await read.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FileFormatError);
+  expect((error as Error).message).toMatch(message);
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'befunet-hdf5-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,7 +84,6 @@ const EARLIEST: [string, string, number[]][] = [
   ['u2', 'uint16', [4, 4]],
   ['i4', 'int32', [2, 3]],
   ['i8', 'int64', [9]],
-  ['f2', 'float16', [3, 3]],
   ['scalar', 'float32', []],
   ['gzip_shuffle_i2', 'int16', [10, 7, 9]],
   ['many_chunks_f4', 'float32', [40, 50]],
@@ -94,50 +101,75 @@ const LATEST: [string, string, number[]][] = [
   ['g/h/nested', 'uint16', [3, 3]],
 ];
 
-describe('readHdf5 on h5py files', () => {
-  const earliest = readHdf5(load('earliest.h5'), 'earliest.h5', { datasets: EARLIEST.map((e) => e[0]) });
+describe('readHdf5 on h5py files', async () => {
+  const earliest = await readHdf5(load('earliest.h5'), 'earliest.h5', {
+    datasets: EARLIEST.map((e) => e[0]),
+  });
   it.each(EARLIEST)("libver='earliest' (superblock 0, object header v1): %s", (path, dtype, shape) => {
     const d = earliest.get(path)!;
     expect({ dtype: d.dtype, shape: d.shape }).toEqual({ dtype, shape });
     expect(Array.from(d.data)).toEqual(expected(dtype, shape));
   });
 
-  const latest = readHdf5(load('latest.h5'), 'latest.h5');
+  const latest = await readHdf5(load('latest.h5'), 'latest.h5');
   it.each(LATEST)("libver='latest' (superblock 3, object header v2, layout v4): %s", (path, dtype, shape) => {
     const d = latest.get(path)!;
     expect({ dtype: d.dtype, shape: d.shape }).toEqual({ dtype, shape });
     expect(Array.from(d.data)).toEqual(expected(dtype, shape));
   });
 
-  it('lists every dataset path, and reads only those asked for', () => {
+  it('lists every dataset path, and reads only those asked for', async () => {
     expect([...latest.keys()].sort()).toEqual(LATEST.map((e) => e[0]).sort());
-    expect([...readHdf5(load('earliest.h5'), 'e.h5', { datasets: ['u1'] }).keys()]).toEqual(['u1']);
+    expect([...(await readHdf5(load('earliest.h5'), 'e.h5', { datasets: ['u1', 'none'] })).keys()]).toEqual([
+      'u1',
+    ]);
     expect(isHdf5(load('small.h5'))).toBe(true);
+  });
+
+  it('extensible-array chunk indexes (unlimited dimensions) and dense link storage', async () => {
+    const grows = (await readHdf5(load('extensible.h5'), 'x.h5')).get('grows')!;
+    expect({ dtype: grows.dtype, shape: grows.shape }).toEqual({ dtype: 'float32', shape: [4, 4] });
+    expect(Array.from(grows.data)).toEqual(expected('float32', [4, 4]));
+    const dense = await readHdf5(load('dense.h5'), 'd.h5');
+    expect([...dense.keys()].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `d${i}`).sort());
+    expect(Array.from(dense.get('d11')!.data)).toEqual(expected('uint8', [2]));
   });
 });
 
 describe('readHdf5 rejects what it does not support, naming file and feature', () => {
-  it('variable-length (string) datasets', () => {
-    expectError(
-      () => readHdf5(load('earliest.h5'), 'e.h5'),
-      FileFormatError,
-      /e\.h5.*unsupported datatype class variable-length/,
+  it('variable-length (string) datasets', async () => {
+    await expectError(
+      readHdf5(load('earliest.h5'), 'e.h5', { datasets: ['text'] }),
+      /e\.h5.*'text': unsupported datatype class string/,
     );
   });
-  it('extensible-array chunk indexes (unlimited dimensions)', () => {
-    expectError(() => readHdf5(load('extensible.h5'), 'x.h5'), FileFormatError, /x\.h5.*extensible array/);
+  it('2-byte floats (h5wasm has no accessor for them)', async () => {
+    await expectError(
+      readHdf5(load('earliest.h5'), 'e.h5', { datasets: ['f2'] }),
+      /e\.h5.*'f2'.*16-bit floats/,
+    );
   });
-  it('dense link storage', () => {
-    expectError(() => readHdf5(load('dense.h5'), 'd.h5'), FileFormatError, /d\.h5.*dense link storage/);
+  it('files that are not HDF5', async () => {
+    await expectError(readHdf5(new Uint8Array(100), 'n.h5'), /n\.h5.*no HDF5 signature/);
   });
-  it('files that are not HDF5', () => {
-    expectError(() => readHdf5(new Uint8Array(100), 'n.h5'), FileFormatError, /n\.h5.*no HDF5 signature/);
-  });
-  it('truncated and corrupted files end in a FileFormatError or a result', () => {
+  it('truncated and corrupted files end in a FileFormatError or a result', async () => {
     const small = load('small.h5');
     for (const cut of [8, 40, 500, small.length - 10]) {
-      expectError(() => readHdf5(small.subarray(0, cut), 't.h5'), FileFormatError, /t\.h5/);
+      await expectError(readHdf5(small.subarray(0, cut), 't.h5'), /t\.h5: HDF5: /);
     }
-    expect(everyByteCorruption(small, (b) => readHdf5(b))).toBeGreaterThan(100);
+    let rejected = 0;
+    for (let at = 0; at < small.length; at++)
+      for (const value of [0x00, 0x7f, 0xff]) {
+        const bad = small.slice();
+        bad[at] = value;
+        const error = await readHdf5(bad, 'c.h5').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        if (error === undefined) continue;
+        if (!(error instanceof FileFormatError)) throw new Error(`byte ${at} = ${value}: ${String(error)}`);
+        rejected++;
+      }
+    expect(rejected).toBeGreaterThan(100);
   });
 });

@@ -2,11 +2,9 @@
  * One entry point for 2-D image files: the format is told by the file's magic bytes, not its
  * name. Returns interleaved samples as float32 in 0..1 (8-bit divided by 255, 16-bit by 65535).
  */
-import { FileFormatError } from '@befunet/common';
-import { decodePng, isPng } from '@befunet/io';
+import { FileFormatError } from './errors.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
-
-export { isJpeg };
+import { decodePng, isPng } from './png.js';
 
 export interface DecodedImage {
   /** Row-major [height, width, channels], 0..1. */
