@@ -3,13 +3,13 @@ import {
   befunetConfigOf,
   decodeImage,
   decodePng,
-  isGzip,
   losses,
   type NiftiVolume,
   readNifti,
-  replayedPredictor,
   sliceAxial,
 } from '@befunet/core';
+import { replayedPredictor } from '@befunet/core/inference';
+import { isGzip } from '@befunet/core/io';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from './backend.js';
 import { classNames, classShares } from './legend.js';
