@@ -13,6 +13,7 @@ export { registerFastCpuKernels, restoreCpuKernels } from './cpu-kernels.js';
 export { registerTileGradient, tileGradient } from './tile-gradient.js';
 export { wasmBatchMatMulOver } from './wasm-batch-matmul.js';
 export {
+  installWasmKernels,
   registerWasmTrainingKernels,
   restoreWasmKernels,
   WASM_FASTER_KERNELS,

@@ -63,3 +63,17 @@ export function registerWasmTrainingKernels(): string[] {
 export function restoreWasmKernels(): void {
   overrides.restoreAll();
 }
+
+/**
+ * Installs every wasm kernel above for any TF.js model (the missing gradients and the faster
+ * kernels) and returns the uninstall: it removes the kernels this call added and puts TF.js's own
+ * replaced ones back, so the backend is as it was. Importing this module changes nothing.
+ */
+export function installWasmKernels(): () => void {
+  const added = addMissingWasmKernels();
+  registerWasmTrainingKernels();
+  return () => {
+    for (const name of added) tf.unregisterKernel(name, 'wasm');
+    restoreWasmKernels();
+  };
+}
