@@ -40,8 +40,8 @@ describe('archive fuzz targets', () => {
     model.dispose();
   });
 
-  it('end every mutated file in a result or a typed error, quickly (seeded)', () => {
-    const stats = fuzzReaders(archiveFuzzTargets(), { seed: 11, casesPerKind: 60, slowMs: 2000 });
+  it('end every mutated file in a result or a typed error, quickly (seeded)', async () => {
+    const stats = await fuzzReaders(archiveFuzzTargets(), { seed: 11, casesPerKind: 60, slowMs: 2000 });
     expect(stats.map((s) => s.reader)).toEqual(['pth', 'tfjs model.json', 'tfjs weights.bin']);
     for (const s of stats) {
       expect(s.crashes, `${s.reader} crashes`).toEqual([]);

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { defaultFuzzTargets, formatFuzzTable, fuzzReaders } from './fuzz-readers.js';
 
 describe('fuzzReaders (short, seeded)', () => {
-  it('ends every malformed file in the reader result or a typed error, quickly, for every reader', () => {
+  it('ends every malformed file in the reader result or a typed error, quickly, for every reader', async () => {
     // A real .pth written by torch.save (the official fixture), cut to a small prefix would be invalid;
     // the whole file is 8.5 MB, so it gets fewer cases.
     const targets = defaultFuzzTargets();
-    const stats = fuzzReaders(targets, { seed: 7, casesPerKind: 40, slowMs: 2000 });
-    const pth = fuzzReaders(
+    const stats = await fuzzReaders(targets, { seed: 7, casesPerKind: 40, slowMs: 2000 });
+    const pth = await fuzzReaders(
       defaultFuzzTargets(new Uint8Array(readFileSync(fixturePath('official/official_mini.pth')))).slice(-1),
       {
         seed: 7,
@@ -26,6 +26,8 @@ describe('fuzzReaders (short, seeded)', () => {
       'npy',
       'npz',
       'jpeg',
+      'hdf5',
+      'hdf5 (latest)',
       'pth',
       'tfjs model.json',
       'tfjs weights.bin',

@@ -14,15 +14,17 @@ import {
   writeSafetensors,
 } from '@befunet/common';
 import { decodeJpeg, decodePng, encodeNifti, encodePng, gzip, readNifti } from '@befunet/io';
+import { readHdf5 } from '@befunet/io/hdf5';
 import { encodeNpy, readNpy } from '../src/data/readers/npy.js';
 import { readNpz } from '../src/data/readers/npz.js';
 import { archiveFuzzTargets } from './fuzz-archive-targets.js';
-import { FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
+import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
 export interface FuzzTarget {
   name: string;
   /** A valid file. */
   sample: Uint8Array;
+  /** Reads the file; a reader may be asynchronous (h5wasm's HDF5 is). */
   read(bytes: Uint8Array, source: string): unknown;
 }
 
@@ -80,6 +82,8 @@ export function defaultFuzzTargets(pth?: Uint8Array): FuzzTarget[] {
     },
     { name: 'npz', sample: FUZZ_NPZ, read: (b, s) => readNpz(b, s) },
     { name: 'jpeg', sample: FUZZ_JPEG, read: (b, s) => decodeJpeg(b, s) },
+    { name: 'hdf5', sample: FUZZ_HDF5, read: (b, s) => readHdf5(b, s) },
+    { name: 'hdf5 (latest)', sample: FUZZ_HDF5_LATEST, read: (b, s) => readHdf5(b, s) },
     // PyTorch .pth, TF.js model.json and weights files.
     ...archiveFuzzTargets(),
   ];
@@ -87,11 +91,15 @@ export function defaultFuzzTargets(pth?: Uint8Array): FuzzTarget[] {
   return targets;
 }
 
-export function fuzzReaders(targets: readonly FuzzTarget[], options: FuzzOptions = {}): FuzzStats[] {
+export async function fuzzReaders(
+  targets: readonly FuzzTarget[],
+  options: FuzzOptions = {},
+): Promise<FuzzStats[]> {
   const rng = new SeededRandom(options.seed ?? 1);
   const perKind = options.casesPerKind ?? 100;
   const slowMs = options.slowMs ?? 2000;
-  return targets.map((t) => {
+  const all: FuzzStats[] = [];
+  for (const t of targets) {
     const stats: FuzzStats = {
       reader: t.name,
       cases: 0,
@@ -118,7 +126,7 @@ export function fuzzReaders(targets: readonly FuzzTarget[], options: FuzzOptions
       stats.cases++;
       const t0 = performance.now();
       try {
-        t.read(bytes, `${t.name}:${name}`);
+        await t.read(bytes, `${t.name}:${name}`);
         stats.accepted++;
       } catch (error) {
         if (error instanceof FileFormatError || BefunetError.isInstance(error)) stats.clearErrors++;
@@ -131,8 +139,9 @@ export function fuzzReaders(targets: readonly FuzzTarget[], options: FuzzOptions
       const ms = performance.now() - t0;
       if (ms > slowMs) stats.hangs.push({ case: name, ms });
     }
-    return stats;
-  });
+    all.push(stats);
+  }
+  return all;
 }
 
 /** The harness's table: reader, cases, accepted, clear errors, crashes, hangs. */

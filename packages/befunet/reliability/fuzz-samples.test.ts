@@ -1,18 +1,24 @@
 import { decodeJpeg } from '@befunet/io';
+import { readHdf5 } from '@befunet/io/hdf5';
 import { describe, expect, it } from 'vitest';
 import { readNpz } from '../src/data/readers/npz.js';
-import { FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
+import { FUZZ_HDF5, FUZZ_HDF5_LATEST, FUZZ_JPEG, FUZZ_NPZ } from './fuzz-samples.js';
 
 // The values the generating script wrote (see fuzz-samples.ts): image (i % 7) / 6, label i % 3.
 const image = Array.from({ length: 40 }, (_, i) => Math.fround((i % 7) / 6));
 const label = Array.from({ length: 40 }, (_, i) => i % 3);
 
 describe('embedded fuzz samples are valid files', () => {
-  it('the npz holds the generated arrays', () => {
-    const arrays = readNpz(FUZZ_NPZ);
-    expect(Array.from(arrays.get('image')!.data)).toEqual(image);
-    expect(arrays.get('image')!.shape).toEqual([5, 8]);
-    expect(Array.from(arrays.get('label')!.data)).toEqual(label);
+  it('the npz and both HDF5 files hold the generated arrays', async () => {
+    for (const [arrays, labelKey] of [
+      [readNpz(FUZZ_NPZ), 'label'],
+      [await readHdf5(FUZZ_HDF5), 'label'],
+      [await readHdf5(FUZZ_HDF5_LATEST), 'g/label'],
+    ] as const) {
+      expect(Array.from(arrays.get('image')!.data)).toEqual(image);
+      expect([...arrays.get('image')!.shape]).toEqual([5, 8]);
+      expect(Array.from(arrays.get(labelKey)!.data)).toEqual(label);
+    }
   });
 
   it('the JPEG is a 16x16 RGB image close to its gradient (x * 9 + y * 5 + 60 c) % 256', () => {

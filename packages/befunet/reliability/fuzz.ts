@@ -24,7 +24,7 @@ const fuzzCommand: Command = {
     },
   },
   async run(o) {
-    const stats = fuzzReaders(defaultFuzzTargets(), {
+    const stats = await fuzzReaders(defaultFuzzTargets(), {
       seed: intOption(o, 'seed', 0, 2 ** 31 - 1),
       casesPerKind: intOption(o, 'cases', 1, 1_000_000),
     });

@@ -25,7 +25,7 @@ function failures(stats: readonly FuzzStats[]): string[] {
 export async function reliabilityTables(options: ReliabilityTablesOptions = {}): Promise<string> {
   const seed = options.seed ?? 1;
   const casesPerKind = options.casesPerKind ?? 100;
-  const fuzz = fuzzReaders(defaultFuzzTargets(), { seed, casesPerKind });
+  const fuzz = await fuzzReaders(defaultFuzzTargets(), { seed, casesPerKind });
   const bombs = refuseBombs(zipBombCases());
   const model = badInputModel();
   const outcomes = await runBadInputCases(model);

@@ -5,7 +5,7 @@
  * Decompression takes the decompressed size up front (the zip directory, PNG's IHDR and the gzip
  * trailer state it): the output is a buffer of exactly that size, a declared size no DEFLATE stream
  * could reach from its input (more than 1032:1) is refused before anything is allocated, and a stream
- * that would write more stops as soon as it does (it is fed to fflate in 16 KiB pieces), so a zip
+ * that would write more stops as soon as it does (it is fed to fflate in 1 KiB pieces), so a zip
  * bomb costs neither memory nor time. The container headers and checksums (which fflate skips) are
  * checked here, each failure a FileFormatError naming the file and the problem.
  */
@@ -19,8 +19,11 @@ export const MAX_DEFLATE_RATIO = 1032;
 /** The largest output `compressed` bytes of DEFLATE can inflate to. */
 export const maxInflatedSize = (compressed: number): number => MAX_DEFLATE_RATIO * compressed + 16;
 
-/** Input is given to fflate in pieces of this size, so an over-long output is caught within ~16 MiB. */
-const PIECE = 16384;
+/**
+ * Input is given to fflate in pieces of this size: DEFLATE expands at most 1032:1, so an over-long
+ * output is caught within ~1 MiB of the bound (16 KiB pieces let a bomb grow 16 MiB per piece).
+ */
+const PIECE = 1024;
 
 /** fflate's error codes (its `err` table) that a corrupt stream raises, as our messages. */
 const FFLATE_PROBLEMS: Record<number, string> = {
