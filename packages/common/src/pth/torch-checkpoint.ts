@@ -103,6 +103,33 @@ export function readTorchCheckpoint(
   const fail = (problem: string): never => {
     throw new FileFormatError(source, problem);
   };
+  const zip = openCheckpointArchive(bytes, source, options, fail);
+  const pickleName = pickleRecord(zip, fail);
+  const prefix = pickleName.slice(0, pickleName.length - 'data.pkl'.length);
+  const littleEndian = readByteOrder(zip, `${prefix}byteorder`, fail);
+  const root = unpickle(zip.read(pickleName), `${source} (${pickleName})`, {
+    globals: torchGlobals(fail),
+    persistentLoad: storageLoader(zip, prefix, fail),
+  });
+  const selected = selectPath(root, options.select, fail);
+  const refs = new Map<string, TensorRef>();
+  // Memo references can make a small pickle describe a huge (shared) tree: bound the walk by the
+  // pickle size, which a tree without sharing never exceeds.
+  const walk = { open: new Set<object>(), visitsLeft: zip.entries.get(pickleName)!.size + 16 };
+  collectTensors(selected, '', 0, walk, refs, fail);
+  let stored = 0;
+  for (const entry of zip.entries.values()) stored += entry.size;
+  const budget = options.maxElements ?? 4 * Math.max(bytes.byteLength, stored);
+  return readTensors(zip, prefix, refs, { budget, littleEndian }, fail);
+}
+
+/** The zip archive of a `torch.save` file, after telling the other formats apart by name. */
+function openCheckpointArchive(
+  bytes: Uint8Array,
+  source: string,
+  options: TorchCheckpointOptions,
+  fail: (p: string) => never,
+): ZipArchive {
   if (!isTorchCheckpoint(bytes)) {
     if (bytes.byteLength >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
       fail(
@@ -112,10 +139,14 @@ export function readTorchCheckpoint(
     }
     fail('not a zip archive, so not a torch.save checkpoint (PyTorch >= 1.6)');
   }
-  const zip = ZipArchive.open(bytes, source, {
+  return ZipArchive.open(bytes, source, {
     verifyChecksums: options.verifyChecksums ?? true,
     maxInflatedBytes: options.maxInflatedBytes,
   });
+}
+
+/** The name of the archive's one `data.pkl` record (`<folder>/data.pkl`). */
+function pickleRecord(zip: ZipArchive, fail: (p: string) => never): string {
   const pickles = [...zip.entries.keys()].filter((n) => /^([^/]*\/)?data\.pkl$/.test(n));
   if (pickles.length !== 1) {
     const scripted = [...zip.entries.keys()].some((n) => /(^|\/)constants\.pkl$/.test(n));
@@ -127,12 +158,20 @@ export function readTorchCheckpoint(
         : `archive has ${pickles.length} data.pkl records (${pickles.join(', ')})`,
     );
   }
-  const pickleName = pickles[0]!;
-  const prefix = pickleName.slice(0, pickleName.length - 'data.pkl'.length);
-  const littleEndian = readByteOrder(zip, `${prefix}byteorder`, fail);
+  return pickles[0]!;
+}
 
+/**
+ * The unpickler's `persistentLoad`: a `('storage', torch.<Type>Storage, key, location, numel)` id
+ * becomes a reference to the record `<prefix>data/<key>`, checked to hold `numel` items.
+ */
+function storageLoader(
+  zip: ZipArchive,
+  prefix: string,
+  fail: (p: string) => never,
+): (pid: PickleValue) => PickleValue {
   const storages = new Map<string, StorageRef>();
-  const persistentLoad = (pid: PickleValue): PickleValue => {
+  return (pid) => {
     const parts = pid instanceof PickleTuple ? pid.items : [];
     const [tag, type, key, , numel] = parts;
     if (parts.length !== 5 || tag !== 'storage') fail(`unsupported persistent id ${describe(pid)}`);
@@ -160,28 +199,21 @@ export function readTorchCheckpoint(
     }
     return new PickleObject('storage', storage);
   };
+}
 
-  const root = unpickle(zip.read(pickleName), `${source} (${pickleName})`, {
-    globals: torchGlobals(fail),
-    persistentLoad,
-  });
-
-  const selected = selectPath(root, options.select, fail);
-  const refs = new Map<string, TensorRef>();
-  // Memo references can make a small pickle describe a huge (shared) tree: bound the walk by the
-  // pickle size, which a tree without sharing never exceeds.
-  const walk = { open: new Set<object>(), visitsLeft: zip.entries.get(pickleName)!.size + 16 };
-  collectTensors(selected, '', 0, walk, refs, fail);
-
-  let stored = 0;
-  for (const entry of zip.entries.values()) stored += entry.size;
-  const budget = options.maxElements ?? 4 * Math.max(bytes.byteLength, stored);
+/** The values of every tensor, each storage record read once, within `budget` elements in all. */
+function readTensors(
+  zip: ZipArchive,
+  prefix: string,
+  refs: ReadonlyMap<string, TensorRef>,
+  { budget, littleEndian }: { budget: number; littleEndian: boolean },
+  fail: (p: string) => never,
+): Map<string, SafetensorsEntry> {
   let used = 0;
   const storageBytes = new Map<string, Uint8Array>();
   const out = new Map<string, SafetensorsEntry>();
   for (const [name, ref] of refs) {
-    const numel = ref.shape.reduce((a, b) => a * b, 1);
-    used += numel;
+    used += ref.shape.reduce((a, b) => a * b, 1);
     if (used > budget) {
       fail(`tensors hold more than ${budget} elements in all (at '${name}'); raise maxElements if expected`);
     }
