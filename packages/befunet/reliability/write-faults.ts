@@ -43,6 +43,8 @@ export interface FaultOutcome {
   /** The fault came after the rename that makes the new version the current one. */
   afterCommit: boolean;
   error: unknown;
+  /** The error's message, with the folder and the varying ids left out. */
+  message?: string;
   found: Found | 'unloadable';
   loadError?: string;
   leftovers: string[];
@@ -136,12 +138,15 @@ export function temporaryLeftovers(dir: string): string[] {
 
 /** `op path` with the folder and the varying parts (ids, hashes, temporary suffixes) replaced by placeholders. */
 export function describeCall(call: FileCall, dir: string): string {
-  const path = call.path
-    .slice(dir.length + 1)
-    .replace(/\.tmp-[0-9a-z-]+/, '.tmp-*')
-    .replace(/(latest|best)\.[0-9a-z-]+(?=\.partial|\/|$)/, '$1.<id>')
-    .replace(/weights\.[0-9a-f]+\.bin/, 'weights.<hash>.bin');
-  return `${call.op} ${path || '.'}`;
+  return `${call.op} ${withPlaceholders(call.path.slice(dir.length + 1)) || '.'}`;
+}
+
+/** `text` with `dir` left out and ids, hashes and temporary suffixes replaced by placeholders. */
+export function withPlaceholders(text: string, dir?: string): string {
+  return (dir ? text.replaceAll(`${dir}/`, '') : text)
+    .replace(/\.tmp-[0-9a-z-]+/g, '.tmp-*')
+    .replace(/(latest|best)\.[0-9a-z]+-[0-9a-z-]+(?=\.partial|\/|$|'|\s)/g, '$1.<id>')
+    .replace(/weights\.[0-9a-f]{16}\.bin/g, 'weights.<hash>.bin');
 }
 
 async function inFreshFolder<T>(run: (dir: string) => Promise<T>): Promise<T> {
@@ -196,6 +201,7 @@ function injectOne(
       where: describeCall(call, dir),
       afterCommit: index > commitIndex,
       error,
+      message: error instanceof Error ? withPlaceholders(error.message, dir) : undefined,
       ...(await foundAfterFault(subject, dir)),
       leftovers: temporaryLeftovers(dir),
     };

@@ -116,7 +116,7 @@ export function fileCheckpointStore(dir: string, options: FileCheckpointStoreOpt
         await failingAs(partial, 'renaming the finished folder', kept, () =>
           ops.rename(partial, join(dir, name)),
         );
-        await replaceFile(pointer(tag), `${JSON.stringify({ folder: name })}\n`, ops);
+        await replaceFile(pointer(tag), `${JSON.stringify({ folder: name })}\n`, ops, kept);
       } catch (error) {
         await removeQuietly(partial, ops);
         await removeQuietly(join(dir, name), ops);

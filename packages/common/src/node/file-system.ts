@@ -20,9 +20,10 @@ import { FileFormatError } from '../errors.js';
 import { assertLayersRegistered } from '../layer-packages.js';
 import { modelArtifacts, parseModelJson } from '../model-artifacts.js';
 import { type FileOps, nodeFileOps } from './file-ops.js';
-import { failingAs, removeQuietly, replaceFile, syncFolderOf, writeAtomically } from './write-atomically.js';
+import { failingAs, removeQuietly, replaceFile, syncFolderOf } from './write-atomically.js';
 
 const MODEL_JSON = 'model.json';
+const PREVIOUS_KEPT = 'the previous model is kept';
 const WEIGHTS_FILE = /^weights\.[0-9a-f]+\.bin$/;
 
 export interface NodeFileSystemOptions {
@@ -49,8 +50,9 @@ async function writeModel(
   const before = await filesIn(dir);
   const weightsPath = join(dir, weightsFile);
   try {
-    await writeAtomically(weightsPath, weights, ops);
-    await replaceFile(join(dir, MODEL_JSON), modelJson, ops);
+    await replaceFile(weightsPath, weights, ops, PREVIOUS_KEPT);
+    await syncFolderOf(weightsPath, ops, PREVIOUS_KEPT);
+    await replaceFile(join(dir, MODEL_JSON), modelJson, ops, PREVIOUS_KEPT);
   } catch (error) {
     if (!before.includes(weightsFile)) await removeQuietly(weightsPath, ops);
     throw error;
@@ -74,7 +76,7 @@ export function nodeFileSystem(dir: string, options: NodeFileSystemOptions = {})
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new FileFormatError(dir, 'binary model topologies (graph models) are not supported');
       }
-      await failingAs(dir, 'creating the model folder', 'nothing was written', () =>
+      await failingAs(dir, 'creating the model folder', PREVIOUS_KEPT, () =>
         ops.mkdir(dir, { recursive: true }),
       );
       const weights = new Uint8Array((artifacts.weightData as ArrayBuffer | undefined) ?? new ArrayBuffer(0));

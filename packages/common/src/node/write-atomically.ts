@@ -40,19 +40,22 @@ export async function removeQuietly(path: string, ops: FileOps): Promise<void> {
 }
 
 /** Fsync of the folder of `path` after a rename in it. */
-export async function syncFolderOf(path: string, ops: FileOps): Promise<void> {
-  await failingAs(
-    path,
-    'fsync of its folder',
-    'the new content is in place but may not survive a crash',
-    () => ops.syncFolder(dirname(path)),
-  );
+export async function syncFolderOf(
+  path: string,
+  ops: FileOps,
+  kept = 'the new content is in place but may not survive a crash',
+): Promise<void> {
+  await failingAs(path, 'fsync of its folder', kept, () => ops.syncFolder(dirname(path)));
 }
 
 /** Temporary file, fsync, rename over `path`: on failure the temporary file is removed and `path` is unchanged. */
-export async function replaceFile(path: string, data: Uint8Array | string, ops: FileOps): Promise<void> {
+export async function replaceFile(
+  path: string,
+  data: Uint8Array | string,
+  ops: FileOps,
+  kept = 'the previous content of the file is kept',
+): Promise<void> {
   const temporary = temporaryName(path);
-  const kept = 'the previous content of the file is kept';
   try {
     await failingAs(path, 'writing the temporary file', kept, () => ops.writeFile(temporary, data));
     await failingAs(path, 'fsync of the temporary file', kept, () => ops.syncFile(temporary));
