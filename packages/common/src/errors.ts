@@ -27,3 +27,24 @@ export class WebGpuUnavailableError extends BefunetError {}
 
 /** The WebGPU device was lost (destroyed, driver reset, out of memory) while the library was using it. */
 export class WebGpuDeviceLostError extends BefunetError {}
+
+/**
+ * Writing a file failed (disk full, I/O error, no permission, a failed fsync or rename). The message
+ * names the file, the operation and the system's error code, and says what was kept; `code` is that
+ * code (`ENOSPC`, `EIO`, ...) and `cause` the system error.
+ */
+export class FileWriteError extends BefunetError {
+  readonly code: string;
+  constructor(
+    readonly path: string,
+    readonly operation: string,
+    cause: unknown,
+    kept: string,
+  ) {
+    const errno = (cause as { code?: unknown } | undefined)?.code;
+    const code = typeof errno === 'string' ? errno : 'unknown error';
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`${path}: ${operation} failed with ${code} (${reason}); ${kept}`, { cause });
+    this.code = code;
+  }
+}

@@ -19,6 +19,7 @@ export {
   ConfigError,
   DTypeError,
   FileFormatError,
+  FileWriteError,
   InterruptedError,
   InvalidValueError,
   ShapeError,

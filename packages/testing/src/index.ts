@@ -2,6 +2,16 @@ export { runOnBackend, testProject } from './backends.ts';
 export { everyByteCorruption } from './corruption.ts';
 export { expectError } from './errors.ts';
 export {
+  countingFileOps,
+  type FaultKind,
+  type FileCall,
+  type FileOpName,
+  faultCode,
+  faultKindsFor,
+  faultyFileOps,
+  systemError,
+} from './file-faults.ts';
+export {
   type AffineGradientCase,
   expectAffineGradientsMatchFiniteDifferences,
   finiteDifferences,

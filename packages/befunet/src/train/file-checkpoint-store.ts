@@ -8,38 +8,57 @@
  * Saving writes a new folder under a `.partial` name, fsyncs its files and renames it, then
  * replaces the pointer file (temporary file, fsync, rename, fsync of the folder), then removes the
  * tag's older folders. A kill at any moment leaves the pointer naming either the previous complete
- * checkpoint or the new complete one; leftovers of a killed save are removed by the next save.
+ * checkpoint or the new complete one; leftovers of a killed save are removed by the next save. A
+ * failed save (disk full, I/O error, a failed fsync or rename) throws a `FileWriteError` naming the
+ * file and the system's code, after removing its new folder and temporary files: the pointer still
+ * names the previous checkpoint. The file operations go through `FileOps` (tests inject faults there).
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileFormatError } from '@befunet/common';
+import {
+  type FileOps,
+  failingAs,
+  nodeFileOps,
+  removeQuietly,
+  replaceFile,
+  syncFolderOf,
+} from '@befunet/common/node';
 import { CHECKPOINT_FILES, type CheckpointFiles } from './checkpoint.js';
 import type { CheckpointStore, CheckpointTag } from './checkpoint-store.js';
 
 const FOLDER = /^(latest|best)\.[0-9a-z-]+$/;
 let saves = 0;
 
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
+/** Writes the three files of a checkpoint into the new folder `partial`, each fsynced, then the folder. */
+async function writeFolder(
+  partial: string,
+  files: CheckpointFiles,
+  ops: FileOps,
+  kept: string,
+): Promise<void> {
+  const step = (path: string, what: string, operation: () => Promise<void>) =>
+    failingAs(path, what, kept, operation);
+  await step(partial, 'creating the checkpoint folder', () => ops.mkdir(partial));
+  const contents = [
+    [CHECKPOINT_FILES.model, files.model],
+    [CHECKPOINT_FILES.optimizer, files.optimizer],
+    [CHECKPOINT_FILES.state, files.state],
+  ] as const;
+  for (const [name, data] of contents) {
+    const path = join(partial, name);
+    await step(path, 'writing', () => ops.writeFile(path, data));
+    await step(path, 'fsync', () => ops.syncFile(path));
   }
+  await step(partial, 'fsync of the checkpoint folder', () => ops.syncFolder(partial));
 }
 
-/** fsync of a folder, so that renames in it are durable (not possible on every platform: ignored there). */
-async function syncFolder(path: string): Promise<void> {
-  try {
-    const folder = await open(path, 'r');
-    try {
-      await folder.sync();
-    } finally {
-      await folder.close();
+/** Removes the tag's folders other than `keep` (older checkpoints, leftovers of failed or killed saves). */
+async function removeOthers(dir: string, tag: CheckpointTag, keep: string, ops: FileOps): Promise<void> {
+  for (const entry of await readdir(dir)) {
+    if (entry !== keep && entry.startsWith(`${tag}.`) && entry !== `${tag}.json`) {
+      await removeQuietly(join(dir, entry), ops);
     }
-  } catch {
-    // Windows cannot open folders for syncing; the rename is still atomic there.
   }
 }
 
@@ -75,32 +94,37 @@ export async function loadCheckpointFolder(folder: string): Promise<CheckpointFi
   };
 }
 
-export function fileCheckpointStore(dir: string): CheckpointStore {
+export interface FileCheckpointStoreOptions {
+  /** The file operations saving goes through (default: node:fs); tests wrap them to inject faults. */
+  fileOps?: FileOps;
+}
+
+export function fileCheckpointStore(dir: string, options: FileCheckpointStoreOptions = {}): CheckpointStore {
+  const ops = options.fileOps ?? nodeFileOps;
   const pointer = (tag: CheckpointTag) => join(dir, `${tag}.json`);
   return {
     location: dir,
     describe: (tag) => join(dir, `${tag}.json`),
 
     async save(tag, files) {
-      await mkdir(dir, { recursive: true });
+      const kept = `the previous '${tag}' checkpoint is kept`;
+      await failingAs(dir, 'creating the checkpoint folder', kept, () => ops.mkdir(dir, { recursive: true }));
       const name = `${tag}.${Date.now().toString(36)}-${process.pid.toString(36)}-${(saves++).toString(36)}`;
       const partial = join(dir, `${name}.partial`);
-      await mkdir(partial);
-      await writeDurably(join(partial, CHECKPOINT_FILES.model), files.model);
-      await writeDurably(join(partial, CHECKPOINT_FILES.optimizer), files.optimizer);
-      await writeDurably(join(partial, CHECKPOINT_FILES.state), files.state);
-      await syncFolder(partial);
-      await rename(partial, join(dir, name));
-      const temporary = `${pointer(tag)}.tmp-${name}`;
-      await writeDurably(temporary, `${JSON.stringify({ folder: name })}\n`);
-      await rename(temporary, pointer(tag));
-      await syncFolder(dir);
-      // The tag's other folders (older checkpoints, leftovers of killed saves) are no longer named.
-      for (const entry of await readdir(dir)) {
-        if (entry !== name && entry.startsWith(`${tag}.`) && entry !== `${tag}.json`) {
-          await rm(join(dir, entry), { recursive: true, force: true });
-        }
+      try {
+        await writeFolder(partial, files, ops, kept);
+        await failingAs(partial, 'renaming the finished folder', kept, () =>
+          ops.rename(partial, join(dir, name)),
+        );
+        await replaceFile(pointer(tag), `${JSON.stringify({ folder: name })}\n`, ops, kept);
+      } catch (error) {
+        await removeQuietly(partial, ops);
+        await removeQuietly(join(dir, name), ops);
+        throw error;
       }
+      // From here on the pointer names the new checkpoint.
+      await syncFolderOf(pointer(tag), ops);
+      await removeOthers(dir, tag, name, ops);
     },
 
     async load(tag) {
