@@ -6,13 +6,17 @@
 import { readBack } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { accumulateGradients } from './accumulate-gradients.js';
-import { namedWeights } from './checkpoint.js';
+import {
+  type GradientsPhase,
+  gradientsThroughTfjs,
+  type Parameter,
+  type StepGradients,
+  trainableParameters,
+} from './model-gradients.js';
 import type { TrainOptimizer } from './optimizer.js';
-import { classCounts } from './running-dice.js';
 import { Sgd } from './sgd.js';
 import { type ParameterUpdate, trainingState } from './slot-optimizer.js';
-import { SplitReplayedStep, type StepGradients } from './split-replayed-step.js';
+import { SplitReplayedStep } from './split-replayed-step.js';
 import type { ResolvedTrainOptions } from './train-options.js';
 import { trainingLoss } from './training-loss.js';
 
@@ -38,34 +42,6 @@ export interface StepStrategy {
   dispose(): void;
 }
 
-type Parameter = { name: string; variable: tf.Variable };
-
-/** The model's trainable weights, by scoped name. */
-export function trainableParameters(model: tfl.LayersModel): Parameter[] {
-  return [...namedWeights(model)]
-    .filter(([, w]) => w.trainable)
-    .map(([name, w]) => ({ name, variable: w.read() as tf.Variable }));
-}
-
-/** The gradients phase of a step through TF.js: forward, loss and backward of every micro-batch. */
-export function gradientsThroughTfjs(
-  model: tfl.LayersModel,
-  variables: tf.Variable[],
-  options: Pick<ResolvedTrainOptions, 'config' | 'loss'>,
-): (images: tf.Tensor[], labels: tf.Tensor[]) => StepGradients {
-  return (images, labels) => {
-    const counts: tf.Tensor[] = [];
-    const { loss, gradients } = accumulateOver(variables, images, labels, (x, y) => {
-      const outputs = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
-      counts.push(tf.keep(classCounts(Array.isArray(outputs) ? outputs[0]! : outputs, y)));
-      return trainingLoss(options.config.graph, outputs, y, options.loss);
-    });
-    const countSum = tf.addN(counts);
-    tf.dispose(counts);
-    return { loss, countSum, gradients };
-  };
-}
-
 /** The strategy `train` uses: replayed on WebGPU with SGD (unless `replay` is off), else eager. */
 export function createStepStrategy(
   model: tfl.LayersModel,
@@ -73,10 +49,9 @@ export function createStepStrategy(
   options: ResolvedTrainOptions,
 ): StepStrategy {
   const parameters = trainableParameters(model);
-  const computeGradients = gradientsThroughTfjs(
-    model,
-    parameters.map((p) => p.variable),
-    options,
+  const { config, loss } = options;
+  const computeGradients = gradientsThroughTfjs(model, parameters, (outputs, labels) =>
+    trainingLoss(config.graph, outputs, labels, loss),
   );
   if (options.replay && optimizer instanceof Sgd && tf.getBackend() === 'webgpu') {
     const replayed = new SplitReplayedStep(parameters, optimizer, computeGradients, () =>
@@ -94,7 +69,7 @@ class EagerStrategy implements StepStrategy {
   constructor(
     private readonly parameters: Parameter[],
     private readonly optimizer: TrainOptimizer,
-    private readonly computeGradients: (images: tf.Tensor[], labels: tf.Tensor[]) => StepGradients,
+    private readonly computeGradients: GradientsPhase,
   ) {}
 
   step(batches: MicroBatches, lr: number, checkLoss: (loss: number) => void): Promise<StepOutcome> {
@@ -146,14 +121,4 @@ async function finishStep(
   } finally {
     tf.dispose([loss, countSum, ...gradients.filter((g) => g !== undefined)]);
   }
-}
-
-/** `accumulateGradients` over paired micro-batches. */
-function accumulateOver(
-  variables: tf.Variable[],
-  images: tf.Tensor[],
-  labels: tf.Tensor[],
-  lossOf: (images: tf.Tensor, labels: tf.Tensor) => tf.Scalar,
-) {
-  return accumulateGradients(variables, images.length, (i) => lossOf(images[i]!, labels[i]!));
 }
