@@ -1,13 +1,13 @@
 /**
- * The benchmark's training step replayed from a capture (ReplayedTrainingStep): timed like the
+ * The trainer's training step replayed from captures (SplitReplayedStep): timed like the
  * TF.js step, and the CPU time each way takes to issue one step (issue-time.ts). Same optimizer and
  * loss as the TF.js step: SGD with momentum 0.9, lr 0.01, no weight decay; softmax cross-entropy.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ReplayedTrainingStep } from '../../src/train/replayed-training-step.js';
 import { Sgd } from '../../src/train/sgd.js';
 import { trainingState } from '../../src/train/slot-optimizer.js';
+import { SplitReplayedStep } from '../../src/train/split-replayed-step.js';
 import { issueTime, readOneAndDispose } from './issue-time.js';
 import type { EncodeCost } from './replayed-forward-bench.js';
 import { logitsOf, type TimingMs, time } from './timing.js';
@@ -35,7 +35,7 @@ export async function benchReplayedTrainingStep(
   const { runs, log } = options;
   const batch = x.shape[0]!;
   const optimizer = new Sgd({ momentum: 0.9, weightDecay: 0 });
-  const stepper = new ReplayedTrainingStep(
+  const stepper = SplitReplayedStep.forModel(
     model,
     optimizer,
     (outputs, labels) => tf.losses.softmaxCrossEntropy(labels, logitsOf(outputs)) as tf.Scalar,
@@ -43,13 +43,13 @@ export async function benchReplayedTrainingStep(
   try {
     // TF.js steps first: once captured, the step holds its buffers, and TF.js steps after it would
     // allocate a second set (the paper preset at batch 10 would then need twice its peak memory).
-    const tfjs = await issueTime(() => stepper.runDirect(x, oneHotLabels, 0.01), runs);
+    const tfjs = await issueTime(() => stepper.stepDirect([x], [oneHotLabels], 0.01), runs);
     log(`training step, batch ${batch}, replayed`);
-    // The first step runs through TF.js, the second is captured.
+    // Replays start at the third step (the update) and the fourth (the gradients).
     const timing = await time(
-      () => readOneAndDispose(stepper.run(x, oneHotLabels, 0.01)),
+      () => readOneAndDispose(stepper.step([x], [oneHotLabels], 0.01)),
       runs,
-      Math.max(2, options.warmup),
+      Math.max(3, options.warmup),
     );
     const dispatches = stepper.dispatchCount ?? 0;
     const heldBytes = stepper.heldBytes;
@@ -58,7 +58,7 @@ export async function benchReplayedTrainingStep(
     log(
       `training step, batch ${batch}, replayed: median ${timing.median.toFixed(2)} ms, ${dispatches} dispatches`,
     );
-    const replay = await issueTime(() => stepper.run(x, oneHotLabels, 0.01), runs);
+    const replay = await issueTime(() => stepper.step([x], [oneHotLabels], 0.01), runs);
     log(`CPU to issue a training step: TF.js ${tfjs.toFixed(1)} ms, replay ${replay.toFixed(2)} ms`);
     return { timing, dispatches, encodeMs: { tfjs, replay }, heldBytes, memoryBytes };
   } finally {

@@ -1,89 +1,52 @@
 /**
- * A training step (forward in training mode, loss, gradients, the SGD update) replayed on WebGPU
- * from a capture (CapturedCall in @befunet/common), without TF.js's CPU work per kernel launch.
- *
- * The first call runs through TF.js (it creates the optimizer's slots), the second is captured, the
- * later ones replay it: the weights and momentum buffers are left holding their new values as after
- * a TF.js step; drop path draws new factors for every step; the learning rate is an input. Same
- * kernels, same order: N replayed steps give the weights of N TF.js steps to the last bit (tested).
- * Loading weights or an optimizer state makes the capture stale; the next call runs through TF.js
- * and the one after captures again. On other backends every call runs through TF.js.
- *
- * It is the benchmark's step: the trainer reads the loss back before updating (to refuse a NaN
- * step), which a single captured call cannot do.
+ * `ReplayedTrainingStep`: deprecated, kept for callers of 0.x. It is now `SplitReplayedStep`
+ * (split-replayed-step.ts), the trainer's step, behind the old interface: one call runs the
+ * gradients and the SGD update, replayed on WebGPU once settled (the update from the third call,
+ * the gradients from the fourth), giving the weights of the same steps through TF.js to the bit.
  */
-import { ReplayedCall } from '@befunet/common';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type Sgd, withLearningRate } from './sgd.js';
-import { trainingState } from './slot-optimizer.js';
+import type { TrainingLossFunction } from './model-gradients.js';
+import type { Sgd } from './sgd.js';
+import { SplitReplayedStep } from './split-replayed-step.js';
 
-/** The loss of the model's training-mode outputs against the labels. */
-export type TrainingLossFunction = (outputs: tf.Tensor | tf.Tensor[], labels: tf.Tensor) => tf.Scalar;
+export type { TrainingLossFunction } from './model-gradients.js';
 
+/** @deprecated Use `SplitReplayedStep.forModel(model, optimizer, loss)` and its `step` / `stepDirect`. */
 export class ReplayedTrainingStep {
-  private readonly call: ReplayedCall;
+  private readonly replayed: SplitReplayedStep;
 
-  constructor(
-    private readonly model: tfl.LayersModel,
-    private readonly optimizer: Sgd,
-    private readonly loss: TrainingLossFunction,
-  ) {
-    this.call = new ReplayedCall((inputs) => this.step(inputs), {
-      maxCaptures: 1,
-      onReplay: () => optimizer.countReplayedStep(),
-      state: () => trainingState(model, optimizer),
-    });
+  constructor(model: tfl.LayersModel, optimizer: Sgd, loss: TrainingLossFunction) {
+    this.replayed = SplitReplayedStep.forModel(model, optimizer, loss);
   }
 
   /** One step on `images` and `labels` at learning rate `lr`; returns the loss (the caller owns it). */
   run(images: tf.Tensor, labels: tf.Tensor, lr: number): tf.Scalar {
-    return withLearningRate(lr, (rate) => this.call.run([images, labels, rate]) as tf.Scalar);
+    return this.replayed.step([images], [labels], lr);
   }
 
-  /** One step through TF.js, never captured or replayed (the reference the replays equal). */
+  /** One step through TF.js, never captured or replayed. */
   runDirect(images: tf.Tensor, labels: tf.Tensor, lr: number): tf.Scalar {
-    return withLearningRate(lr, (rate) => this.step([images, labels, rate]));
+    return this.replayed.stepDirect([images], [labels], lr);
   }
 
-  /** Steps run through TF.js by `run`, captured, and replayed. */
-  get counts(): Readonly<ReplayedCall['counts']> {
-    return this.call.counts;
+  /** Steps whose update `run` ran through TF.js, captured, and replayed. */
+  get counts(): SplitReplayedStep['counts'][1] {
+    return this.replayed.counts[1];
   }
 
   /** Dispatches per replayed step, once captured. */
   get dispatchCount(): number | undefined {
-    return this.call.dispatchCount;
+    return this.replayed.dispatchCount;
   }
 
-  /** Bytes of GPU buffers the capture holds (a step's intermediates and the old weights' buffers). */
+  /** Bytes of GPU buffers the captures hold. */
   get heldBytes(): number {
-    return this.call.heldBytes;
+    return this.replayed.heldBytes;
   }
 
-  /** Frees the capture; the next call runs through TF.js. */
+  /** Frees the captures; the next calls run through TF.js. */
   dispose(): void {
-    this.call.dispose();
-  }
-
-  /** The step through TF.js (also what the capture records). */
-  private step([images, labels, lr]: tf.Tensor[]): tf.Scalar {
-    const parameters = this.model.trainableWeights.map((w) => ({
-      name: w.name,
-      variable: w.read() as tf.Variable,
-    }));
-    const { value, grads } = tf.variableGrads(
-      () => this.loss(this.model.apply(images!, { training: true }) as tf.Tensor | tf.Tensor[], labels!),
-      parameters.map((p) => p.variable),
-    );
-    this.optimizer.apply(
-      parameters.flatMap((p) => {
-        const gradient = grads[p.variable.name];
-        return gradient ? [{ ...p, gradient }] : [];
-      }),
-      lr!,
-    );
-    tf.dispose(Object.values(grads));
-    return value;
+    this.replayed.dispose();
   }
 }

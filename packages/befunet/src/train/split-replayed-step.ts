@@ -7,19 +7,25 @@
  * change the weights' tensors, so the gradients phase settles one step later (steps 1-3 through
  * TF.js or captured, replays from step 4 on when nothing else changes the weights). Replays run the
  * same kernels as the TF.js calls: the trained weights are the same to the bit (tested).
+ *
+ * It is the one replayed training step: `train` runs its phases with the NaN check between them,
+ * the benchmark times `step` (both phases; `SplitReplayedStep.forModel` builds it for any loss).
  */
 import { ConfigError, ReplayedCall } from '@befunet/common';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  type GradientsPhase,
+  gradientsThroughTfjs,
+  type Parameter,
+  type StepGradients,
+  type TrainingLossFunction,
+  trainableParameters,
+} from './model-gradients.js';
 import { type Sgd, withLearningRate } from './sgd.js';
-import type { ParameterUpdate } from './slot-optimizer.js';
+import { type ParameterUpdate, trainingState } from './slot-optimizer.js';
 
-/** What the gradients phase gives the trainer; the caller owns the tensors. */
-export interface StepGradients {
-  loss: tf.Scalar;
-  countSum: tf.Tensor;
-  /** The mean gradient of each parameter, undefined where the loss does not reach it. */
-  gradients: (tf.Tensor | undefined)[];
-}
+export type { StepGradients } from './model-gradients.js';
 
 export class SplitReplayedStep {
   private readonly gradientsCall: ReplayedCall;
@@ -32,9 +38,9 @@ export class SplitReplayedStep {
    * `images` and `labels` per micro-batch); `parameters` are the trainable weights in its order.
    */
   constructor(
-    private readonly parameters: readonly { name: string; variable: tf.Variable }[],
+    private readonly parameters: readonly Parameter[],
     private readonly optimizer: Sgd,
-    computeGradients: (images: tf.Tensor[], labels: tf.Tensor[]) => StepGradients,
+    private readonly computeGradients: GradientsPhase,
     stateVariables: () => tf.Variable[],
   ) {
     this.gradientsCall = new ReplayedCall(
@@ -59,10 +65,18 @@ export class SplitReplayedStep {
         this.parameters.forEach((p, i) => {
           if (this.reached![i]) updates.push({ ...p, gradient: gradients[next++]! });
         });
-        this.optimizer.apply(updates, lr!);
+        optimizer.apply(updates, lr!);
         return [];
       },
       { maxCaptures: 1, state: stateVariables, onReplay: () => optimizer.countReplayedStep() },
+    );
+  }
+
+  /** The step of `model`'s trainable weights under `loss` (the benchmark's). */
+  static forModel(model: tfl.LayersModel, optimizer: Sgd, loss: TrainingLossFunction): SplitReplayedStep {
+    const parameters = trainableParameters(model);
+    return new SplitReplayedStep(parameters, optimizer, gradientsThroughTfjs(model, parameters, loss), () =>
+      trainingState(model, optimizer),
     );
   }
 
@@ -81,6 +95,39 @@ export class SplitReplayedStep {
   update(gradients: (tf.Tensor | undefined)[], lr: number): void {
     if (!this.reached) throw new ConfigError('update() needs a gradients() call first');
     withLearningRate(lr, (rate) => this.updateCall.run([rate, ...gradients.filter((g) => g !== undefined)]));
+  }
+
+  /** Both phases, replayed when possible, without reading the loss back; the caller owns the loss. */
+  step(images: tf.Tensor[], labels: tf.Tensor[], lr: number): tf.Scalar {
+    const { loss, countSum, gradients } = this.gradients(images, labels);
+    try {
+      this.update(gradients, lr);
+    } finally {
+      tf.dispose([countSum, ...gradients.filter((g) => g !== undefined)]);
+    }
+    return loss;
+  }
+
+  /** One step through TF.js, never captured or replayed (the reference the replays equal). */
+  stepDirect(images: tf.Tensor[], labels: tf.Tensor[], lr: number): tf.Scalar {
+    const { loss, countSum, gradients } = this.computeGradients(images, labels);
+    const updates = this.parameters.flatMap((p, j): ParameterUpdate[] =>
+      gradients[j] ? [{ ...p, gradient: gradients[j] }] : [],
+    );
+    this.optimizer.apply(updates, lr);
+    tf.dispose([countSum, ...gradients.filter((g) => g !== undefined)]);
+    return loss;
+  }
+
+  /** Dispatches per replayed step (both phases), once both are captured. */
+  get dispatchCount(): number | undefined {
+    const [gradients, update] = [this.gradientsCall.dispatchCount, this.updateCall.dispatchCount];
+    return gradients === undefined || update === undefined ? undefined : gradients + update;
+  }
+
+  /** Bytes of GPU buffers both captures hold. */
+  get heldBytes(): number {
+    return this.gradientsCall.heldBytes + this.updateCall.heldBytes;
   }
 
   /** Phases run through TF.js, captured and replayed: [gradients, update]. */

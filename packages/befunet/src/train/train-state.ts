@@ -71,6 +71,21 @@ export function parseTrainState(text: string, source: string): TrainState {
     fail('is not valid JSON (a corrupt or truncated checkpoint state)', cause);
   }
   if (!isObject(raw)) return fail('is not a JSON object');
+  const fields = stateFieldChecks(fail, raw.totalSteps);
+  knownKeys(raw, Object.keys(fields), '', fail);
+  for (const [name, check] of Object.entries(fields) as [string, Check][]) {
+    if (!(name in raw)) fail(`missing field '${name}'`);
+    check(raw[name], name);
+  }
+  const state = raw as unknown as TrainState;
+  if (state.step > state.totalSteps) fail(`step ${state.step} is past totalSteps ${state.totalSteps}`);
+  return state;
+}
+
+type Fail = (problem: string, cause?: unknown) => never;
+
+/** Checks of single values, failing through `fail`. */
+function valueChecks(fail: Fail) {
   const integer: Check = (v, f) => {
     if (!Number.isSafeInteger(v) || (v as number) < 0)
       fail(`field '${f}' must be an integer >= 0, got ${JSON.stringify(v)}`);
@@ -98,7 +113,13 @@ export function parseTrainState(text: string, source: string): TrainState {
     integer(v, f);
     if ((v as number) < 1) fail(`field '${f}' must be >= 1, got ${v}`);
   };
-  const fields: Record<keyof TrainState, Check> = {
+  return { integer, finite, string, nested, positive };
+}
+
+/** The check of each field of `state.json` (`totalSteps`: the raw field, for the schedule's check). */
+function stateFieldChecks(fail: Fail, totalSteps: unknown): Record<keyof TrainState, Check> {
+  const { integer, finite, string, nested, positive } = valueChecks(fail);
+  return {
     format: (v, f) => {
       integer(v, f);
       if (v !== CHECKPOINT_FORMAT)
@@ -114,7 +135,7 @@ export function parseTrainState(text: string, source: string): TrainState {
     learningRate: finite,
     schedule: nested((v) => {
       knownKeys(v, ['kind', 'power', 'warmupSteps'], 'schedule', fail);
-      resolveSchedule(v as never, Number.isSafeInteger(raw.totalSteps) ? (raw.totalSteps as number) : 1);
+      resolveSchedule(v as never, Number.isSafeInteger(totalSteps) ? (totalSteps as number) : 1);
     }),
     optimizer: nested((v) => {
       knownKeys(v, ['kind', 'momentum', 'weightDecay', 'beta1', 'beta2', 'epsilon'], 'optimizer', fail);
@@ -143,14 +164,6 @@ export function parseTrainState(text: string, source: string): TrainState {
       }
     }),
   };
-  knownKeys(raw, Object.keys(fields), '', fail);
-  for (const [name, check] of Object.entries(fields) as [string, Check][]) {
-    if (!(name in raw)) fail(`missing field '${name}'`);
-    check(raw[name], name);
-  }
-  const state = raw as unknown as TrainState;
-  if (state.step > state.totalSteps) fail(`step ${state.step} is past totalSteps ${state.totalSteps}`);
-  return state;
 }
 
 function knownKeys(

@@ -15,37 +15,39 @@
  * Validation (`evaluate`) runs every `everyEpochs` epochs and at the end; the best mean Dice is
  * kept (and saved under `best`). Checkpoints go to `latest` every `everySteps` steps, at the end,
  * and when `signal` aborts the run.
+ *
+ * The pieces: the options resolved once (train-options.ts), a step strategy, eager or replayed
+ * (step-strategy.ts), handlers for progress, `onStep`, validation and checkpoints
+ * (train-handlers.ts), resuming (resume.ts); `train` composes them in a short loop.
  */
-import { ConfigError, InvalidValueError, readBack } from '@befunet/common';
+
 import type { AggregatedMetrics } from '@befunet/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type Augmentation, batchesPerEpoch, trainingBatch } from '../data/batches.js';
+import { type Augmentation, trainingBatch } from '../data/batches.js';
 import type { SegmentationDataset } from '../data/dataset.js';
-import { releaseReplay } from '../inference/replayed-predictor.js';
 import { addMissingWasmKernels } from '../kernels/wasm-kernels.js';
-import { befunetConfigOf } from '../model/befunet.js';
 import { prepareImages } from '../model/input.js';
-import { defaultProgressStream, Progress, type ProgressOptions } from '../util/progress.js';
-import { accumulateGradients } from './accumulate-gradients.js';
+import type { ProgressOptions } from '../util/progress.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { EvaluateOptions } from './evaluate.js';
+import { createOptimizer, type OptimizerConfig } from './optimizer.js';
+import { resumeFromLatest } from './resume.js';
+import { RunningDice } from './running-dice.js';
+import { type LrSchedule, learningRateAt } from './schedule.js';
+import { createStepStrategy, type MicroBatches, type StepStrategy } from './step-strategy.js';
 import {
-  encodeCheckpoint,
-  namedWeights,
-  readCheckpointState,
-  restoreCheckpoint,
-  type TrainProgressState,
-} from './checkpoint.js';
-import type { CheckpointStore, CheckpointTag } from './checkpoint-store.js';
-import { type EvaluateOptions, evaluate } from './evaluate.js';
-import { jsonDifference } from './json-difference.js';
-import { createOptimizer, type OptimizerConfig, resolveOptimizerConfig } from './optimizer.js';
-import { classCounts, RunningDice } from './running-dice.js';
-import { type LrSchedule, learningRateAt, resolveSchedule } from './schedule.js';
-import { Sgd } from './sgd.js';
-import { type ParameterUpdate, trainingState } from './slot-optimizer.js';
-import { SplitReplayedStep, type StepGradients } from './split-replayed-step.js';
-import type { BestMetric, TrainState } from './train-state.js';
-import { type TrainingLossOptions, trainingLoss } from './training-loss.js';
+  CallbackHandler,
+  CheckpointHandler,
+  ProgressHandler,
+  refuseNonFiniteLoss,
+  type TrainHandler,
+  type TrainRun,
+  ValidationHandler,
+} from './train-handlers.js';
+import { type ResolvedTrainOptions, resolveTrainOptions } from './train-options.js';
+import type { BestMetric } from './train-state.js';
+import type { TrainingLossOptions } from './training-loss.js';
 
 export interface TrainOptions {
   /** Optimizer steps to train for; give this or `epochs`. */
@@ -134,262 +136,103 @@ export interface TrainResult {
   best: BestMetric | null;
 }
 
-function positiveInteger(value: number, what: string): number {
-  if (!(Number.isInteger(value) && value >= 1))
-    throw new ConfigError(`${what} must be an integer >= 1, got ${value}`);
-  return value;
-}
-
 /** Trains `model` (built by `createBefunet`) on `dataset`; see the file's comment. */
 export async function train(
   model: tfl.LayersModel,
   dataset: SegmentationDataset,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  const config = befunetConfigOf(model);
+  const resolved = resolveTrainOptions(model, dataset, options);
   // TF.js 4.22's wasm backend lacks four gradient kernels BEFUnet needs; adding them changes nothing else.
   if (tf.getBackend() === 'wasm') addMissingWasmKernels();
-  const batchSize = positiveInteger(options.batchSize, 'train: batchSize');
-  const accumulation = positiveInteger(options.accumulation ?? 1, 'train: accumulation');
-  const seed = options.seed ?? 0;
-  if (!(Number.isSafeInteger(seed) && seed >= 0))
-    throw new ConfigError(`train: seed must be an integer >= 0, got ${seed}`);
-  if (dataset.numClasses !== config.numClasses) {
-    throw new ConfigError(
-      `train: data set '${dataset.name}' has ${dataset.numClasses} classes, the model ${config.numClasses}`,
-    );
+  const optimizer = createOptimizer(resolved.optimizer);
+  const run = startRun(resolved.totalSteps);
+  const checkpoints = new CheckpointHandler(model, optimizer, resolved, run);
+  const handlers = trainHandlers(model, resolved, run, checkpoints);
+  const strategy = createStepStrategy(model, optimizer, resolved);
+  try {
+    const store = resolved.checkpoint?.store;
+    if (resolved.resume && store) await resumeFromLatest(model, optimizer, store, resolved, run, checkpoints);
+    await runSteps(strategy, handlers, resolved, run);
+    run.result.completed = run.step >= resolved.totalSteps;
+    for (const handler of handlers) await handler.atEnd?.(run.result.completed);
+  } finally {
+    run.result.replayedSteps = strategy.replayedSteps;
+    strategy.dispose();
+    optimizer.dispose();
   }
-  const stepsPerEpoch = batchesPerEpoch(dataset.length, batchSize * accumulation);
-  if (stepsPerEpoch < 1) {
-    throw new ConfigError(
-      `train: data set '${dataset.name}' has ${dataset.length} samples, fewer than one step of ${batchSize} x ${accumulation}`,
-    );
-  }
-  if ((options.steps === undefined) === (options.epochs === undefined)) {
-    throw new ConfigError('train: give exactly one of steps and epochs');
-  }
-  const totalSteps =
-    options.steps !== undefined
-      ? positiveInteger(options.steps, 'train: steps')
-      : positiveInteger(options.epochs!, 'train: epochs') * stepsPerEpoch;
-  const optimizerConfig = resolveOptimizerConfig(options.optimizer ?? { kind: 'sgd' });
-  const baseLr = options.learningRate ?? (optimizerConfig.kind === 'sgd' ? 0.01 : 1e-3);
-  if (!(baseLr > 0 && Number.isFinite(baseLr)))
-    throw new ConfigError(`train: learningRate must be > 0, got ${baseLr}`);
-  const schedule = resolveSchedule(options.schedule ?? { kind: 'poly' }, totalSteps);
-  const lossOptions = options.loss ?? {};
-  const everyEpochs = positiveInteger(options.validation?.everyEpochs ?? 1, 'train: validation.everyEpochs');
-  const everySteps = options.checkpoint?.everySteps;
-  if (everySteps !== undefined) positiveInteger(everySteps, 'train: checkpoint.everySteps');
-  const store = options.checkpoint?.store;
-  if (options.resume && !store) throw new ConfigError('train: resume needs checkpoint.store');
+  return { ...run.result, step: run.step, best: run.best };
+}
 
-  const params = [...namedWeights(model)]
-    .filter(([, w]) => w.trainable)
-    .map(([name, w]) => ({ name, variable: w.read() as tf.Variable }));
-  const variables = params.map((p) => p.variable);
-  const optimizer = createOptimizer(optimizerConfig);
-  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  let step = 0;
-  let best: BestMetric | null = null;
-  let savedStep = -1;
+function startRun(totalSteps: number): TrainRun {
   const result: TrainResult = {
-    step,
+    step: 0,
     totalSteps,
     completed: false,
     losses: [],
     replayedSteps: 0,
     validations: [],
-    best,
+    best: null,
   };
+  return { step: 0, best: null, result };
+}
 
-  const progressState = (): TrainProgressState => ({
+/** The handlers in the order they run after a step and at the end (validation before `latest`). */
+function trainHandlers(
+  model: tfl.LayersModel,
+  options: ResolvedTrainOptions,
+  run: TrainRun,
+  checkpoints: CheckpointHandler,
+): TrainHandler[] {
+  const handlers: TrainHandler[] = [new ProgressHandler(options)];
+  if (options.onStep) handlers.push(new CallbackHandler(options.onStep));
+  if (options.validation)
+    handlers.push(new ValidationHandler(model, options.validation, options, run, checkpoints));
+  handlers.push(checkpoints);
+  return handlers;
+}
+
+/** The loop: epochs of steps until the total or the signal, each step followed by the handlers. */
+async function runSteps(
+  strategy: StepStrategy,
+  handlers: TrainHandler[],
+  options: ResolvedTrainOptions,
+  run: TrainRun,
+): Promise<void> {
+  const { stepsPerEpoch, totalSteps, signal } = options;
+  while (run.step < totalSteps && !signal?.aborted) {
+    const epoch = Math.floor(run.step / stepsPerEpoch);
+    const end = Math.min((epoch + 1) * stepsPerEpoch, totalSteps);
+    for (const handler of handlers) handler.startEpoch?.({ epoch, first: run.step, end });
+    const dice = new RunningDice(options.config.numClasses);
+    while (run.step < end && !signal?.aborted) {
+      const lr = learningRateAt(options.schedule, options.baseLr, run.step, totalSteps);
+      const batches = await microBatches(options, run.step);
+      const at = run.step;
+      const { loss, counts } = await strategy.step(batches, lr, (value) =>
+        refuseNonFiniteLoss(value, at, lr),
+      );
+      run.step++;
+      dice.add(counts);
+      run.result.losses.push(loss);
+      const info: StepInfo = { step: run.step, epoch, loss, dice: dice.value(), learningRate: lr };
+      for (const handler of handlers) await handler.afterStep?.(info);
+    }
+  }
+}
+
+/** Batch `step` of the training set, prepared and split into `accumulation` micro-batches. */
+async function microBatches(options: ResolvedTrainOptions, step: number): Promise<MicroBatches> {
+  const { dataset, batchSize, accumulation, seed, augmentations, config } = options;
+  const batch = await trainingBatch(
+    dataset,
+    { batchSize: batchSize * accumulation, seed, augmentations },
     step,
-    epoch: Math.floor(step / stepsPerEpoch),
-    totalSteps,
-    seed,
-    batchSize,
-    accumulation,
-    learningRate: baseLr,
-    schedule,
-    optimizer: optimizer.config,
-    loss: lossOptions,
-    best,
+  );
+  const micro = tf.tidy(() => {
+    const images = prepareImages(batch.images, config.imageSize);
+    return { images: tf.split(images, accumulation), labels: tf.split(batch.labels, accumulation) };
   });
-  const save = async (tag: CheckpointTag) => {
-    if (!store) return;
-    await store.save(tag, await encodeCheckpoint(model, optimizer, progressState()));
-    if (tag === 'latest') savedStep = step;
-  };
-  // One stream for log lines and progress bars (in a browser, one line buffer for both).
-  const progressStream =
-    options.progress === false ? undefined : (options.progress ?? defaultProgressStream());
-  const log = (line: string) => progressStream?.write(`${line}\n`);
-
-  /** The gradients phase of a step through TF.js: one entry of `images` and `labels` per micro-batch. */
-  const computeGradients = (images: tf.Tensor[], labels: tf.Tensor[]): StepGradients => {
-    const counts: tf.Tensor[] = [];
-    const { loss, gradients } = accumulateGradients(variables, images.length, (i) => {
-      const outputs = model.apply(images[i]!, { training: true }) as tf.Tensor | tf.Tensor[];
-      counts.push(tf.keep(classCounts(Array.isArray(outputs) ? outputs[0]! : outputs, labels[i]!)));
-      return trainingLoss(config.graph, outputs, labels[i]!, lossOptions);
-    });
-    const countSum = tf.addN(counts);
-    tf.dispose(counts);
-    return { loss, countSum, gradients };
-  };
-  // On WebGPU with SGD, both phases of a step replay captured GPU work (split-replayed-step.ts).
-  const replayed =
-    (options.replay ?? true) && optimizer instanceof Sgd && tf.getBackend() === 'webgpu'
-      ? new SplitReplayedStep(params, optimizer, computeGradients, () => trainingState(model, optimizer))
-      : undefined;
-
-  const runStep = async (): Promise<{ loss: number; counts: Float32Array; lr: number }> => {
-    const lr = learningRateAt(schedule, baseLr, step, totalSteps);
-    const batch = await trainingBatch(
-      dataset,
-      { batchSize: batchSize * accumulation, seed, augmentations: options.augmentations ?? [] },
-      step,
-    );
-    const micro = tf.tidy(() => {
-      const images = prepareImages(batch.images, config.imageSize);
-      return { images: tf.split(images, accumulation), labels: tf.split(batch.labels, accumulation) };
-    });
-    tf.dispose([batch.images, batch.labels]);
-    const { loss, countSum, gradients } = replayed
-      ? replayed.gradients(micro.images, micro.labels)
-      : computeGradients(micro.images, micro.labels);
-    tf.dispose([...micro.images, ...micro.labels]);
-    try {
-      const [lossValue, countValues] = await readBack('training step', () =>
-        Promise.all([loss.data(), countSum.data()]),
-      );
-      if (!Number.isFinite(lossValue[0])) {
-        throw new InvalidValueError(
-          `train: the loss is ${lossValue[0]} at step ${step + 1} (learning rate ${lr}); lower the learning rate`,
-        );
-      }
-      if (replayed) replayed.update(gradients, lr);
-      else {
-        const updates = params.flatMap((p, j): ParameterUpdate[] =>
-          gradients[j] ? [{ ...p, gradient: gradients[j] }] : [],
-        );
-        optimizer.apply(updates, lr);
-      }
-      return { loss: lossValue[0]!, counts: countValues as Float32Array, lr };
-    } finally {
-      tf.dispose([loss, countSum, ...gradients.filter((g) => g !== undefined)]);
-    }
-  };
-
-  const validate = async () => {
-    if (!options.validation) return;
-    const metrics = await evaluate(model, options.validation.dataset, options.validation.evaluate).finally(
-      () => releaseReplay(model), // the next steps change the weights: free the capture's GPU memory now
-    );
-    const improved = !best || metrics.mean.dice > best.value;
-    if (improved) best = { metric: 'meanDice', value: metrics.mean.dice, step };
-    result.validations.push({ step, metrics, improved });
-    log(
-      `validation at step ${step}: mean Dice ${metrics.mean.dice.toFixed(4)}, HD95 ${metrics.mean.hd95.toFixed(2)}` +
-        `${improved ? ' (best)' : ''}; per class Dice ${metrics.perClass.map((m) => m.dice.toFixed(3)).join(' ')}`,
-    );
-    if (improved && options.checkpoint?.keepBest !== false) await save('best');
-  };
-
-  try {
-    if (options.resume && store) {
-      const files = await store.load('latest');
-      if (files) {
-        const where = store.describe('latest');
-        // The options are checked before anything is loaded, so that a refused resume changes nothing.
-        const saved = readCheckpointState(files, where);
-        checkResumable(saved, progressState(), where);
-        if (saved.totalSteps !== totalSteps) {
-          log(
-            `extending the finished run from ${saved.totalSteps} to ${totalSteps} steps (the schedule spans the new total)`,
-          );
-        }
-        const state = restoreCheckpoint(files, model, optimizer, where);
-        if (optimizer.steps !== state.step) {
-          throw new ConfigError(
-            `${where}: the optimizer took ${optimizer.steps} steps, the state says ${state.step}`,
-          );
-        }
-        step = state.step;
-        best = state.best;
-        savedStep = step;
-        result.resumedFrom = step;
-        log(`resumed from ${where} at step ${step} of ${totalSteps}`);
-      }
-    }
-    let validatedStep = -1;
-    while (step < totalSteps && !options.signal?.aborted) {
-      const epoch = Math.floor(step / stepsPerEpoch);
-      const epochEnd = Math.min((epoch + 1) * stepsPerEpoch, totalSteps);
-      const first = step;
-      const progress =
-        progressStream &&
-        new Progress(`epoch ${epoch + 1}/${epochs}`, epochEnd - first, {
-          unit: 'images',
-          itemsPerStep: batchSize * accumulation,
-          stream: progressStream,
-        });
-      const dice = new RunningDice(config.numClasses);
-      while (step < epochEnd && !options.signal?.aborted) {
-        const { loss, counts, lr } = await runStep();
-        step++;
-        dice.add(counts);
-        result.losses.push(loss);
-        progress?.update(step - first, { loss, dice: dice.value(), lr });
-        options.onStep?.({ step, epoch, loss, dice: dice.value(), learningRate: lr });
-        if (step === (epoch + 1) * stepsPerEpoch && (epoch + 1) % everyEpochs === 0) {
-          await validate();
-          validatedStep = step;
-        }
-        if (everySteps && step % everySteps === 0) await save('latest');
-      }
-    }
-    result.completed = step >= totalSteps;
-    if (result.completed && validatedStep !== step) await validate();
-    if (savedStep !== step) await save('latest');
-  } finally {
-    result.replayedSteps = replayed?.counts[1].replays ?? 0;
-    replayed?.dispose();
-    optimizer.dispose();
-  }
-  return { ...result, step, best };
-}
-
-/**
- * Throws when a checkpoint was made with other training options than `current`. The total may
- * grow only for a finished run (extending it): an interrupted run resumes bit for bit, so its
- * schedule, which depends on the total, must stay the same.
- */
-function checkResumable(saved: TrainState, current: TrainProgressState, where: string): void {
-  if (saved.totalSteps !== current.totalSteps) checkExtension(saved, current.totalSteps, where);
-  const keys = ['seed', 'batchSize', 'accumulation', 'learningRate', 'schedule', 'loss'] as const;
-  for (const key of keys) {
-    const difference = jsonDifference(saved[key], current[key], key);
-    if (difference) {
-      throw new ConfigError(
-        `${where}: the checkpoint was trained with other options (${difference}, saved vs given); resume with the same options`,
-      );
-    }
-  }
-}
-
-/** A resume with another total is an extension: of a finished run, to more steps. */
-function checkExtension(saved: TrainState, totalSteps: number, where: string): void {
-  if (saved.step < saved.totalSteps) {
-    throw new ConfigError(
-      `${where}: the run stopped at step ${saved.step} of ${saved.totalSteps}; finish it with the same total ` +
-        `(${saved.totalSteps} steps) before extending it to ${totalSteps}`,
-    );
-  }
-  if (totalSteps <= saved.totalSteps) {
-    throw new ConfigError(
-      `${where}: the run already finished its ${saved.totalSteps} steps; to extend it, give more than ${saved.totalSteps} (got ${totalSteps})`,
-    );
-  }
+  tf.dispose([batch.images, batch.labels]);
+  return micro;
 }
