@@ -3,11 +3,10 @@
  * time) while it runs; a second trainer on the folder is refused, naming the owner. The lock file is
  * created with O_EXCL, so of two trainers starting at once exactly one gets it. A lock left by a
  * process that died (SIGKILL, power loss) is stale: on the same host its pid no longer runs, and
- * the next trainer takes it over by renaming it away first (a rename succeeds for one taker only).
+ * the next trainer takes it over (takers serialise on a second O_EXCL file, so exactly one wins).
  * A lock from another host (a shared file system) cannot be checked and is refused, with the way on.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BefunetError } from '@befunet/common';
@@ -45,16 +44,16 @@ export async function acquireRunLock(outDir: string, options: RunLockOptions = {
   const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   for (let attempt = 0; attempt < 100; attempt++) {
     if (await createExclusive(path, me)) return { path, release: () => releaseIfMine(path, me) };
-    const owner = await readOwner(path);
-    if (owner === undefined) continue; // removed or being replaced meanwhile: try again
-    if (owner === 'torn') {
+    const lock = await readLock(path);
+    if (lock === undefined) continue; // removed or being replaced meanwhile: try again
+    if (lock.owner === 'torn') {
       // Its writer may be between creating and writing it: wait, unless it is long dead.
       if (await youngerThan(path, grace)) await sleep(Math.min(100, grace / 4));
-      else await takeOverStale(path);
+      else await removeIfUnchanged(path, lock.text, grace);
       continue;
     }
-    if (!isStale(owner)) throw inUse(outDir, owner);
-    await takeOverStale(path);
+    if (!isStale(lock.owner)) throw inUse(outDir, lock.owner);
+    await removeIfUnchanged(path, lock.text, grace);
   }
   throw new RunFolderInUseError(`${outDir}: another trainer keeps taking the run folder's lock (${path})`);
 }
@@ -85,8 +84,11 @@ async function youngerThan(path: string, ms: number): Promise<boolean> {
   }
 }
 
-/** The lock's owner; undefined when there is no lock; 'torn' when it is empty or unparsable. */
-async function readOwner(path: string): Promise<LockOwner | 'torn' | undefined> {
+/**
+ * The lock's text and owner; undefined when there is no lock; owner 'torn' when the text is empty
+ * or unparsable.
+ */
+async function readLock(path: string): Promise<{ text: string; owner: LockOwner | 'torn' } | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -95,9 +97,9 @@ async function readOwner(path: string): Promise<LockOwner | 'torn' | undefined> 
   }
   try {
     const owner = JSON.parse(text) as LockOwner;
-    if (Number.isInteger(owner.pid) && typeof owner.host === 'string') return owner;
+    if (Number.isInteger(owner.pid) && typeof owner.host === 'string') return { text, owner };
   } catch {}
-  return 'torn';
+  return { text, owner: 'torn' };
 }
 
 /** Whether the owner is gone: on this host, its pid no longer names a running process. */
@@ -112,19 +114,30 @@ function isStale(owner: LockOwner): boolean {
   }
 }
 
-/** Renames the stale lock away (only one taker's rename succeeds), then removes it. */
-async function takeOverStale(path: string): Promise<void> {
-  const away = `${path}.stale-${randomUUID()}`;
-  try {
-    await rename(path, away);
-  } catch {
-    return; // another taker renamed it first
+/**
+ * Removes the stale lock whose text was `staleText`, unless it changed meanwhile. Takers serialise
+ * on `<lock>.takeover` (O_EXCL): a taker that judged the old lock stale must not remove the fresh
+ * lock another taker made after removing it, so the text is read again under the guard. A guard
+ * left by a taker that died is removed once older than `grace`.
+ */
+async function removeIfUnchanged(path: string, staleText: string, grace: number): Promise<void> {
+  const guard = `${path}.takeover`;
+  if (
+    !(await createExclusive(guard, { pid: process.pid, host: hostname(), started: new Date().toISOString() }))
+  ) {
+    if (!(await youngerThan(guard, grace))) await rm(guard, { force: true });
+    else await sleep(Math.min(20, grace / 4));
+    return;
   }
-  await rm(away, { force: true });
+  try {
+    if ((await readLock(path))?.text === staleText) await rm(path, { force: true });
+  } finally {
+    await rm(guard, { force: true });
+  }
 }
 
 async function releaseIfMine(path: string, me: LockOwner): Promise<void> {
-  const owner = await readOwner(path);
+  const owner = (await readLock(path))?.owner;
   if (
     typeof owner === 'object' &&
     owner.pid === me.pid &&
