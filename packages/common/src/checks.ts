@@ -2,7 +2,7 @@
  * Argument checks that throw typed errors naming the argument and the expectation.
  */
 import type { DataType, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import { DTypeError, ShapeError } from './errors.js';
+import { ConfigError, DTypeError, ShapeError } from './errors.js';
 
 /** Formats a shape as `[2,3,4]`; `null` dimensions (symbolic batch) print as `?`. */
 export function formatShape(shape: readonly (number | null)[]): string {
@@ -51,4 +51,35 @@ export function assertDivisible(size: number, divisor: number, what: string): vo
   if (!(size > 0) || size % divisor !== 0) {
     throw new ShapeError(`${what} (${size}) must be a positive multiple of ${divisor}`);
   }
+}
+
+/** An error class taking a message (ConfigError, ShapeError, ...). */
+type ErrorClass = new (message: string) => Error;
+
+/**
+ * Returns `value` if it is a positive integer, else throws `error` (ConfigError by default):
+ * "`what` must be a positive integer, got `value`".
+ */
+export function assertPositiveInteger(value: number, what: string, error: ErrorClass = ConfigError): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new error(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Returns `value` if it is an integer >= 0, else throws `error` (ConfigError by default). */
+export function assertNonNegativeInteger(
+  value: number,
+  what: string,
+  error: ErrorClass = ConfigError,
+): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new error(`${what} must be a non-negative integer, got ${value}`);
+  }
+  return value;
+}
+
+/** Returns `value` if it is a rate (dropout, drop-path) in [0, 1), else throws a ConfigError. */
+export function assertRate(value: number, what: string): number {
+  if (!(value >= 0 && value < 1)) throw new ConfigError(`${what} must be in [0, 1), got ${value}`);
+  return value;
 }

@@ -35,6 +35,17 @@ export abstract class CompositeLayer extends layers.Layer {
     return Array.isArray(output) ? output.map((o) => o.shape) : output.shape;
   }
 
+  /**
+   * Builds `child` in this layer's own name scope, as if its children were this layer's: their
+   * weights are `parent/fc1/kernel`, not `parent/child/fc1/kernel`. For a child that took over
+   * sublayers this layer used to hold itself, so that the names of saved weights do not change.
+   */
+  protected buildSublayerInline(child: layers.Layer, shape: Shape): Shape {
+    child.build(shape);
+    child.built = true;
+    return child.computeOutputShape(shape) as Shape;
+  }
+
   override get trainableWeights(): LayerVariable[] {
     if (!this.trainable) return [];
     return [...super.trainableWeights, ...this.children.flatMap((c) => c.trainableWeights)];

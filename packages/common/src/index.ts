@@ -2,10 +2,14 @@ import './register-gradients.js';
 
 /** @deprecated Use `deflateRaw` of @befunet/io (this name is kept for existing callers; it now emits fflate's level-6 stream, not one fixed-Huffman block). */
 export { deflateRaw as deflateFixed, inflateRaw } from '@befunet/io';
+export { type AttentionCoreOptions, attentionCore } from './attention.js';
 export {
   assertDivisible,
   assertDType,
+  assertNonNegativeInteger,
+  assertPositiveInteger,
   assertRank,
+  assertRate,
   assertShape,
   formatShape,
   requireDType,
@@ -45,6 +49,7 @@ export {
 } from './layer-norm.js';
 export { assertLayersRegistered, LAYER_PACKAGES, unregisteredLayers } from './layer-packages.js';
 export { Linear, type LinearArgs } from './linear.js';
+export { Mlp, type MlpArgs } from './mlp.js';
 export { type ModelJson, manifestBytes, modelArtifacts, parseModelJson } from './model-artifacts.js';
 export {
   isTorchCheckpoint,

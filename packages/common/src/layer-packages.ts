@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 export const LAYER_PACKAGES: Readonly<Record<string, string>> = {
   Linear: '@befunet/common',
   LayerNorm: '@befunet/common',
+  Mlp: '@befunet/common',
   PdcBlock: '@befunet/pdc',
   PdcConv: '@befunet/pdc',
   EdgeHead: '@befunet/pdc',
@@ -21,7 +22,6 @@ export const LAYER_PACKAGES: Readonly<Record<string, string>> = {
   SwinBlock: '@befunet/swin',
   SwinStage: '@befunet/swin',
   SwinEncoder: '@befunet/swin',
-  Mlp: '@befunet/swin',
   Lcaf: '@befunet/lcaf',
   GlobalCrossAttention: '@befunet/lcaf',
   Dlf: '@befunet/dlf',

@@ -2,6 +2,7 @@
  * Multi-head scaled dot-product attention, and the global self-attention of a Transformer encoder.
  */
 import {
+  attentionCore,
   CompositeLayer,
   ConfigError,
   fusedAttentionRuns,
@@ -40,22 +41,13 @@ export function multiHeadAttention(
 ): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, nq, c] = q.shape;
-    const nk = k.shape[1];
     const d = c / numHeads;
-    // [B, N, C] -> [B*h, N, d]
-    const heads = (t: tf.Tensor3D, n: number) =>
-      tf.reshape(tf.transpose(tf.reshape(t, [b, n, numHeads, d]), [0, 2, 1, 3]), [b * numHeads, n, d]);
-    const kh = heads(k, nk);
-    const vh = heads(v, nk);
-    const qh = tf.mul(heads(q, nq), 1 / Math.sqrt(d));
-    const chunk = Math.max(1, Math.floor(maxScoreElements / (b * numHeads * nk)));
-    const parts: tf.Tensor3D[] = [];
-    for (let start = 0; start < nq; start += chunk) {
-      const qc = chunk >= nq ? qh : tf.slice(qh, [0, start, 0], [-1, Math.min(chunk, nq - start), -1]);
-      parts.push(tf.matMul(tf.softmax(tf.matMul(qc, kh, false, true)), vh));
-    }
-    const out = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-    return tf.reshape(tf.transpose(tf.reshape(out, [b, numHeads, nq, d]), [0, 2, 1, 3]), [b, nq, c]);
+    // [B, N, C] -> [B, h, N, d]
+    const heads = (t: tf.Tensor3D) =>
+      tf.transpose(tf.reshape(t, [b, t.shape[1], numHeads, d]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const scale = 1 / Math.sqrt(d);
+    const out = attentionCore(heads(q), heads(k), heads(v), { scale, maxScoreElements });
+    return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [b, nq, c]);
   });
 }
 

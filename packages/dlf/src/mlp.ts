@@ -1,11 +1,11 @@
 /**
- * The Transformer feed-forward network: Linear(C, rC) -> GELU (exact erf form) -> Linear(rC, C).
+ * DLF's Transformer feed-forward network, Linear(C, rC) -> GELU (exact erf form) -> Linear(rC, C):
+ * @befunet/common's `Mlp` with HiFormer's hidden width and per-child seeds.
  */
-import { CompositeLayer, ConfigError, gelu } from '@befunet/common';
+import { ConfigError, gelu, Mlp, type MlpArgs } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { childSeed, linear } from './seeds.js';
-import { type LayerArgs, positiveInt, single, withDefaultName } from './types.js';
+import { childSeed, truncNormal002 } from './seeds.js';
+import { type LayerArgs, withDefaultName } from './types.js';
 
 /** Hidden width of an MLP: `round(dim * ratio)`, at least 1. */
 export function mlpHidden(dim: number, ratio: number): number {
@@ -21,42 +21,33 @@ export interface DlfMlpArgs extends LayerArgs {
   seed?: number | null;
 }
 
-export class DlfMlp extends CompositeLayer {
-  static className = 'befunet>DlfMlp';
-  readonly dim: number;
+/** The `Mlp` arguments of DLF's MLP: hidden width `mlpHidden(dim, mlpRatio)`, fc1 and fc2 seeded apart. */
+export function dlfMlpArgs(args: DlfMlpArgs): MlpArgs {
+  const { mlpRatio = 2, seed, ...layerArgs } = args;
+  if (!(mlpRatio > 0)) throw new ConfigError(`mlpRatio must be positive, got ${mlpRatio}`);
+  const fc1 = truncNormal002(childSeed(seed ?? undefined, 0));
+  const fc2 = truncNormal002(childSeed(seed ?? undefined, 1));
+  return { ...layerArgs, hiddenDim: mlpHidden(args.dim, mlpRatio), kernelInitializers: { fc1, fc2 } };
+}
+
+/**
+ * `Mlp` configured by {@link dlfMlpArgs}, under its former class name so that configs naming
+ * `befunet>DlfMlp` still load; new code can build `new Mlp(dlfMlpArgs(args))`.
+ */
+export class DlfMlp extends Mlp {
+  static override className = 'befunet>DlfMlp';
   readonly mlpRatio: number;
   readonly seed: number | undefined;
-  private readonly fc1: tfl.layers.Layer;
-  private readonly fc2: tfl.layers.Layer;
 
   constructor(args: DlfMlpArgs) {
-    super(withDefaultName(args, 'dlf_mlp'));
-    this.dim = positiveInt(args.dim, 'dim');
+    super(dlfMlpArgs(withDefaultName(args, 'dlf_mlp')));
     this.mlpRatio = args.mlpRatio ?? 2;
     this.seed = args.seed ?? undefined;
-    if (!(this.mlpRatio > 0)) throw new ConfigError(`mlpRatio must be positive, got ${this.mlpRatio}`);
-    this.fc1 = this.track(linear('fc1', mlpHidden(this.dim, this.mlpRatio), childSeed(this.seed, 0)));
-    this.fc2 = this.track(linear('fc2', this.dim, childSeed(this.seed, 1)));
-  }
-
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    this.buildSublayer(this.fc2, this.buildSublayer(this.fc1, inputShape as tfl.Shape) as tfl.Shape);
-    this.built = true;
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const h = gelu(this.fc1.apply(single(inputs)) as tf.Tensor);
-      return this.fc2.apply(h) as tf.Tensor;
-    });
-  }
-
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return inputShape as tfl.Shape;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), dim: this.dim, mlpRatio: this.mlpRatio, seed: this.seed ?? null };
+    const { hiddenDim: _, outDim: __, drop: ___, ...config } = super.getConfig();
+    return { ...config, mlpRatio: this.mlpRatio, seed: this.seed ?? null };
   }
 }
 tf.serialization.registerClass(DlfMlp);

@@ -6,12 +6,12 @@
  * Global self-attention (every token, class token included, attends to every token), LayerNorm
  * eps 1e-5, MLP with exact GELU. No dropout or drop-path.
  */
-import { CompositeLayer } from '@befunet/common';
+import { CompositeLayer, Mlp } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DlfSelfAttention } from './attention.js';
 import { DlfLayerNorm } from './layer-norm.js';
-import { DlfMlp } from './mlp.js';
+import { dlfMlpArgs } from './mlp.js';
 import { childSeed } from './seeds.js';
 import { type LayerArgs, positiveInt, single, withDefaultName } from './types.js';
 
@@ -38,7 +38,7 @@ export class TransformerEncoder extends CompositeLayer {
   private readonly norm1: DlfLayerNorm;
   private readonly attn: DlfSelfAttention;
   private readonly norm2: DlfLayerNorm;
-  private readonly mlp: DlfMlp;
+  private readonly mlp: Mlp;
 
   constructor(args: TransformerEncoderArgs) {
     super(withDefaultName(args, 'transformer_encoder'));
@@ -53,7 +53,7 @@ export class TransformerEncoder extends CompositeLayer {
       new DlfSelfAttention({ name: 'attn', dim, numHeads, qkvBias, seed: childSeed(this.seed, 0) }),
     );
     this.norm2 = this.track(new DlfLayerNorm({ name: 'norm2' }));
-    this.mlp = this.track(new DlfMlp({ name: 'mlp', dim, mlpRatio, seed: childSeed(this.seed, 1) }));
+    this.mlp = this.track(new Mlp(dlfMlpArgs({ name: 'mlp', dim, mlpRatio, seed: childSeed(this.seed, 1) })));
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {

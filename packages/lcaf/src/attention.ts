@@ -4,6 +4,8 @@
  * `global-cross-attention.ts` add the projections, normalisation and residuals.
  */
 import {
+  type AttentionCoreOptions,
+  attentionCore,
   ConfigError,
   dropPath,
   fusedAttentionRuns,
@@ -28,16 +30,16 @@ function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor4D {
 
 /**
  * Multi-head attention of already projected queries `[X, Nq, C]` on keys and values `[X, Nk, C]`:
- * per head `softmax(q k^T / sqrt(d_k) + extra) v` with `d_k = C / heads` (the LCA of BEFUNET.md
- * section 4), heads concatenated back to `[X, Nq, C]`. `adjustLogits` may add biases or masks to
- * the logits `[X, heads, Nq, Nk]` before the softmax.
+ * per head `softmax(q k^T / sqrt(d_k) + bias + mask) v` with `d_k = C / heads` (the LCA of BEFUNET.md
+ * section 4; @befunet/common's attentionCore), heads concatenated back to `[X, Nq, C]`. `bias`
+ * (`[heads, Nq, Nk]`) and `mask` (`[nW, Nq, Nk]`, per window of each image) are optional.
  */
 export function multiHeadAttention(
   q: tf.Tensor3D,
   k: tf.Tensor3D,
   v: tf.Tensor3D,
   heads: number,
-  adjustLogits?: (logits: tf.Tensor4D) => tf.Tensor4D,
+  { bias, mask }: Pick<AttentionCoreOptions, 'bias' | 'mask'> = {},
 ): tf.Tensor3D {
   const [x, nq, c] = q.shape;
   if (k.shape[0] !== x || k.shape[2] !== c || !tf.util.arraysEqual(k.shape, v.shape)) {
@@ -49,10 +51,9 @@ export function multiHeadAttention(
     throw new ConfigError(`heads (${heads}) must be a positive divisor of the width ${c}`);
   }
   return tf.tidy(() => {
-    const qh = tf.mul(splitHeads(q, heads), 1 / Math.sqrt(c / heads));
-    let logits = tf.matMul(qh, splitHeads(k, heads), false, true) as tf.Tensor4D;
-    if (adjustLogits) logits = adjustLogits(logits);
-    const out = tf.matMul(tf.softmax(logits), splitHeads(v, heads)); // [X, heads, Nq, d]
+    const scale = 1 / Math.sqrt(c / heads);
+    const split = (t: tf.Tensor3D) => splitHeads(t, heads);
+    const out = attentionCore(split(q), split(k), split(v), { scale, bias, mask }); // [X, heads, Nq, d]
     return tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [x, nq, c]);
   });
 }
@@ -120,18 +121,12 @@ export function localCrossAttention(
     });
   }
   return tf.tidy(() => {
-    const batch = q.shape[0];
     const toWindows = (t: tf.Tensor4D) => windowPartition(cyclicShift(t, g), g);
-    const adjust = (logits: tf.Tensor4D): tf.Tensor4D => {
-      if (relativeBias) logits = tf.add(logits, tf.expandDims(relativeBias, 0));
-      if (maskValues) {
-        const mask = tf.tensor4d(maskValues, [1, windows, 1, n * n]);
-        const masked = tf.add(tf.reshape(logits, [batch, windows, heads, n * n]), mask);
-        logits = tf.reshape(masked, [batch * windows, heads, n, n]);
-      }
-      return logits;
-    };
-    const out = multiHeadAttention(toWindows(q), toWindows(k), toWindows(v), heads, adjust);
+    const mask = maskValues && tf.tensor3d(maskValues, [windows, n, n]);
+    const out = multiHeadAttention(toWindows(q), toWindows(k), toWindows(v), heads, {
+      bias: relativeBias,
+      mask,
+    });
     return cyclicShift(windowReverse(out, g), g, true);
   });
 }

@@ -10,18 +10,21 @@
  * global baseline. With the same weights (and no relative position bias) the two differ only there.
  */
 import {
+  assertPositiveInteger,
+  assertRate,
   CompositeLayer,
   ConfigError,
   DTypeError,
   formatShape,
   LayerNorm,
   Linear,
+  Mlp,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { dropPath, gelu } from './attention.js';
+import { dropPath } from './attention.js';
 
 type Kwargs = Record<string, unknown>;
 
@@ -57,6 +60,7 @@ export interface FusionInputInfo {
 }
 
 const kernelInitializer = () => tfl.initializers.truncatedNormal({ stddev: 0.02 });
+const ffnInit = () => ({ fc1: kernelInitializer(), fc2: kernelInitializer() });
 
 export abstract class CrossFusionBlock extends CompositeLayer {
   readonly heads: number;
@@ -75,15 +79,12 @@ export abstract class CrossFusionBlock extends CompositeLayer {
   private kv!: tfl.layers.Layer;
   private proj!: tfl.layers.Layer;
   private norm2!: tfl.layers.Layer;
-  private fc1!: tfl.layers.Layer;
-  private fc2!: tfl.layers.Layer;
+  private mlp!: Mlp;
 
   constructor(args: CrossFusionArgs) {
     // tfjs derives default names from the class name, whose '>' is not valid in weight names.
     super(withDefaultName(args, snakeName(new.target as unknown as { className: string })));
-    if (!Number.isInteger(args.heads) || args.heads < 1) {
-      throw new ConfigError(`${this.kind}: heads must be a positive integer, got ${args.heads}`);
-    }
+    assertPositiveInteger(args.heads, `${this.kind}: heads`);
     this.heads = args.heads;
     this.mlpRatio = args.mlpRatio ?? 4;
     if (!(this.mlpRatio > 0))
@@ -91,9 +92,7 @@ export abstract class CrossFusionBlock extends CompositeLayer {
     this.epsilon = args.epsilon ?? 1e-5;
     if (!(this.epsilon > 0)) throw new ConfigError(`${this.kind}: epsilon must be > 0, got ${this.epsilon}`);
     this.dropPathRate = args.dropPath ?? 0;
-    if (!(this.dropPathRate >= 0 && this.dropPathRate < 1)) {
-      throw new ConfigError(`${this.kind}: dropPath must be in [0, 1), got ${this.dropPathRate}`);
-    }
+    assertRate(this.dropPathRate, `${this.kind}: dropPath`);
     this.grid = args.grid ? checkGrid(args.grid, `${this.kind}: grid`) : null;
     this.supportsMasking = false;
   }
@@ -195,8 +194,8 @@ export abstract class CrossFusionBlock extends CompositeLayer {
     this.kv = this.track(dense('kv', 2 * c));
     this.proj = this.track(dense('proj', c));
     this.norm2 = this.track(norm('norm2'));
-    this.fc1 = this.track(dense('fc1', hidden));
-    this.fc2 = this.track(dense('fc2', c));
+    // The FFN's fc1 and fc2 keep their names `<this>/fc1/kernel`: the Mlp is built inline.
+    this.mlp = this.track(new Mlp({ name: 'mlp', dim: c, hiddenDim: hidden, kernelInitializers: ffnInit() }));
 
     this.buildOwnWeights();
     // The children act on the last axis only: the grid does not matter here.
@@ -211,7 +210,7 @@ export abstract class CrossFusionBlock extends CompositeLayer {
     this.buildSublayer(this.kv, bodyShape);
     this.buildSublayer(this.proj, bodyShape);
     this.buildSublayer(this.norm2, bodyShape);
-    this.buildSublayer(this.fc2, this.buildSublayer(this.fc1, bodyShape));
+    this.buildSublayerInline(this.mlp, bodyShape);
     this.edgeChannels = info.edgeChannels;
     this.channels = c;
     this.built = true;
@@ -248,8 +247,8 @@ export abstract class CrossFusionBlock extends CompositeLayer {
       const [k, v] = tf.split(kv, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
       const attended = this.proj.apply(this.attend(q, k, v)) as tf.Tensor4D;
       const fused = tf.add(body, dropPath(attended, this.dropPathRate, training)); // M-LCA
-      const hidden = gelu(this.fc1.apply(this.norm2.apply(fused)) as tf.Tensor4D);
-      const out = tf.add(fused, dropPath(this.fc2.apply(hidden) as tf.Tensor4D, this.dropPathRate, training));
+      const ffn = this.mlp.apply(this.norm2.apply(fused)) as tf.Tensor4D;
+      const out = tf.add(fused, dropPath(ffn, this.dropPathRate, training));
       return info.tokens ? tf.reshape(out, [b, h * w, c]) : out;
     });
   }

@@ -12,6 +12,7 @@
  * Sub-layer names are PiDiNet's, so a PyTorch key maps to a weight by string rules (see weights.ts).
  */
 import {
+  assertPositiveInteger,
   assertRank,
   CompositeLayer,
   ConfigError,
@@ -57,9 +58,7 @@ export function edgeEncoderPlan(layout: EdgeLayout, channels = defaultEdgeChanne
   if (!EDGE_LAYOUTS.includes(layout)) {
     throw new ConfigError(`layout must be one of ${EDGE_LAYOUTS.join(', ')}, got ${JSON.stringify(layout)}`);
   }
-  if (!Number.isInteger(channels) || channels < 1) {
-    throw new ConfigError(`channels must be a positive integer, got ${channels}`);
-  }
+  assertPositiveInteger(channels, 'channels');
   const c = channels;
   const widths = layout === 'paper' ? [c, 2 * c, 4 * c, 8 * c] : [c, 2 * c, 4 * c, 4 * c];
   const ops: PdcOp[] = ['cd', 'ad', 'rd', 'cv'];

@@ -8,6 +8,7 @@
  * a 1x1 conv with bias, present when the resolution or the channel count changes.
  */
 import {
+  assertPositiveInteger,
   assertRank,
   CompositeLayer,
   ConfigError,
@@ -57,9 +58,7 @@ export class PdcBlock extends CompositeLayer {
     if (this.strides !== 1 && this.strides !== 2) {
       throw new ConfigError(`PdcBlock strides must be 1 or 2, got ${this.strides}`);
     }
-    if (args.filters != null && !(Number.isInteger(args.filters) && args.filters > 0)) {
-      throw new ConfigError(`PdcBlock filters must be a positive integer, got ${args.filters}`);
-    }
+    if (args.filters != null) assertPositiveInteger(args.filters, 'PdcBlock filters');
     this.filters = args.filters ?? undefined;
     this.kernelInitializerSpec = args.kernelInitializer;
     const form = args.form ?? 'difference';

@@ -4,6 +4,7 @@
 
 import type { LayerArgs } from '@befunet/common';
 import {
+  assertPositiveInteger,
   assertRank,
   ConfigError,
   DerivedTensorCache,
@@ -60,11 +61,7 @@ export interface PdcConvArgs extends LayerArgs {
   biasInitializer?: InitializerSpec;
 }
 
-function positiveInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new ConfigError(`${what} must be a positive integer, got ${value}`);
-  return value;
-}
+const positiveInt = assertPositiveInteger;
 
 export class PdcConv extends layers.Layer {
   static className = 'befunet>PdcConv';

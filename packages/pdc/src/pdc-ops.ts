@@ -13,7 +13,7 @@
  * Kernels are TF.js layouts: full `[3,3,in,out]`, depthwise `[3,3,in,multiplier]`. A 3x3 PDC kernel
  * has 9 taps numbered row-major (`t = 3 * row + col`), as PyTorch's `weight.view(..., 9)` does.
  */
-import { assertRank, ConfigError, formatShape, ShapeError } from '@befunet/common';
+import { assertPositiveInteger, assertRank, ConfigError, formatShape, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The four pixel-difference patterns: central, angular, radial, and the plain (vanilla) conv. */
@@ -56,11 +56,7 @@ export function assertPdcForm(form: unknown, what = 'form'): asserts form is Pdc
   }
 }
 
-function assertPositiveInt(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`${what} must be a positive integer, got ${value}`);
-  }
-}
+const assertPositiveInt = assertPositiveInteger;
 
 // ---------------------------------------------------------------------------------------------
 // Conversion: every PDC is linear in its kernel, vanilla = M_op . taps (BEFUNET.md section 2).

@@ -3,9 +3,9 @@
  * each non-overlapping patch) to C channels, then LayerNorm.
  */
 import {
+  assertPositiveInteger,
   assertRank,
   CompositeLayer,
-  ConfigError,
   formatShape,
   LAYER_NORM_EPSILON,
   type LayerArgs,
@@ -43,8 +43,7 @@ export class PatchEmbed extends CompositeLayer {
       ['embedDim', this.embedDim],
       ['patchSize', this.patchSize],
     ] as const) {
-      if (!Number.isInteger(v) || v < 1)
-        throw new ConfigError(`PatchEmbed: ${k} must be a positive integer, got ${v}`);
+      assertPositiveInteger(v, `PatchEmbed: ${k}`);
     }
     this.proj = this.track(
       tfl.layers.conv2d({

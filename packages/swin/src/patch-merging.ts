@@ -3,9 +3,9 @@
  * to 4C, normalised, and projected to 2C without bias, halving the grid.
  */
 import {
+  assertPositiveInteger,
   assertRank,
   CompositeLayer,
-  ConfigError,
   formatShape,
   LAYER_NORM_EPSILON,
   type LayerArgs,
@@ -57,8 +57,7 @@ export class PatchMerging extends CompositeLayer {
       ['dim', this.dim],
       ['outDim', this.outDim],
     ] as const) {
-      if (!Number.isInteger(v) || v < 1)
-        throw new ConfigError(`PatchMerging: ${k} must be a positive integer, got ${v}`);
+      assertPositiveInteger(v, `PatchMerging: ${k}`);
     }
     this.norm = this.track(new LayerNorm({ name: 'norm', epsilon: LAYER_NORM_EPSILON }));
     this.reduction = this.track(

@@ -4,7 +4,9 @@
  * with regular windows (shiftSize 0) or windows cyclically shifted by shiftSize and the -100 mask.
  */
 import {
+  assertPositiveInteger,
   assertRank,
+  assertRate,
   CompositeLayer,
   ConfigError,
   dropPath,
@@ -83,17 +85,13 @@ export class SwinBlock extends CompositeLayer {
     this.drop = args.drop ?? 0;
     this.attnDrop = args.attnDrop ?? 0;
     this.dropPath = args.dropPath ?? 0;
-    if (!Number.isInteger(this.windowSize) || this.windowSize < 1) {
-      throw new ConfigError(`SwinBlock: windowSize must be a positive integer, got ${this.windowSize}`);
-    }
+    assertPositiveInteger(this.windowSize, 'SwinBlock: windowSize');
     if (!Number.isInteger(this.shiftSize) || this.shiftSize < 0 || this.shiftSize >= this.windowSize) {
       throw new ConfigError(
         `SwinBlock: shiftSize must be an integer in [0, windowSize), got ${this.shiftSize}`,
       );
     }
-    if (!(this.dropPath >= 0 && this.dropPath < 1)) {
-      throw new ConfigError(`SwinBlock: dropPath must be in [0, 1), got ${this.dropPath}`);
-    }
+    assertRate(this.dropPath, 'SwinBlock: dropPath');
     const hidden = Math.round(this.dim * this.mlpRatio);
     if (!(hidden >= 1)) throw new ConfigError(`SwinBlock: mlpRatio must be positive, got ${this.mlpRatio}`);
     this.norm1 = this.track(new LayerNorm({ name: 'norm1', epsilon: LAYER_NORM_EPSILON }));

@@ -3,6 +3,7 @@
  * blocks alternating W-MSA (even blocks) and SW-MSA shifted by floor(M/2) (odd blocks).
  */
 import {
+  assertPositiveInteger,
   CompositeLayer,
   ConfigError,
   formatShape,
@@ -66,9 +67,7 @@ export class SwinStage extends CompositeLayer {
     this.drop = args.drop ?? 0;
     this.attnDrop = args.attnDrop ?? 0;
     this.downsample = args.downsample ?? false;
-    if (!Number.isInteger(this.depth) || this.depth < 1) {
-      throw new ConfigError(`SwinStage: depth must be a positive integer, got ${this.depth}`);
-    }
+    assertPositiveInteger(this.depth, 'SwinStage: depth');
     const dp = args.dropPath ?? 0;
     this.dropPath = Array.isArray(dp) ? [...dp] : new Array<number>(this.depth).fill(dp);
     if (this.dropPath.length !== this.depth) {

@@ -4,6 +4,9 @@
  * batched matmul.
  */
 import {
+  assertPositiveInteger,
+  assertRate,
+  attentionCore,
   CompositeLayer,
   ConfigError,
   canFuseWindowAttention,
@@ -55,18 +58,8 @@ export function windowAttentionScores(
   mask: tf.Tensor | null,
   attnDrop = 0,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [bw, heads, n, d] = q.shape;
-    let attn: tf.Tensor = tf.add(tf.matMul(tf.mul(q, d ** -0.5), k, false, true), bias);
-    if (mask) {
-      const nW = mask.shape[0]!;
-      attn = tf.add(tf.reshape(attn, [bw / nW, nW, heads, n, n]), tf.reshape(mask, [1, nW, 1, n, n]));
-      attn = tf.reshape(attn, [bw, heads, n, n]);
-    }
-    attn = tf.softmax(attn, -1);
-    if (attnDrop > 0) attn = dropout(attn, attnDrop);
-    return tf.matMul(attn, v) as tf.Tensor4D;
-  });
+  // softmax(Q K^T d^-1/2 + B + mask) V, BEFUNET.md section 3.
+  return attentionCore(q, k, v, { scale: q.shape[3] ** -0.5, bias, mask, attnDrop });
 }
 
 /**
@@ -90,9 +83,7 @@ export class WindowAttention extends CompositeLayer {
 
   constructor(args: WindowAttentionArgs) {
     super(withDefaultName(args, 'window_attention'));
-    if (!Number.isInteger(args.numHeads) || args.numHeads < 1) {
-      throw new ConfigError(`WindowAttention: numHeads must be a positive integer, got ${args.numHeads}`);
-    }
+    assertPositiveInteger(args.numHeads, 'WindowAttention: numHeads');
     if (!Number.isInteger(args.dim) || args.dim < 1 || args.dim % args.numHeads !== 0) {
       throw new ConfigError(
         `WindowAttention: dim must be a positive multiple of numHeads (${args.numHeads}), got ${args.dim}`,
@@ -103,12 +94,8 @@ export class WindowAttention extends CompositeLayer {
     this.qkvBias = args.qkvBias ?? true;
     this.attnDrop = args.attnDrop ?? 0;
     this.projDrop = args.projDrop ?? 0;
-    for (const [k, v] of [
-      ['attnDrop', this.attnDrop],
-      ['projDrop', this.projDrop],
-    ] as const) {
-      if (!(v >= 0 && v < 1)) throw new ConfigError(`WindowAttention: ${k} must be in [0, 1), got ${v}`);
-    }
+    assertRate(this.attnDrop, 'WindowAttention: attnDrop');
+    assertRate(this.projDrop, 'WindowAttention: projDrop');
     const init = () => tfl.initializers.truncatedNormal({ stddev: 0.02 });
     this.qkv = this.track(
       new Linear({

@@ -1,0 +1,84 @@
+/**
+ * The multi-head attention core shared by Swin's window attention, LCAF's cross-attention and
+ * DLF's self- and class-token attention (BEFUNET.md sections 3 and 4):
+ *
+ *   out = softmax(scale * q k^T + bias + mask) v        per head, along the keys
+ *
+ * on heads already split, [X, heads, N, d]. The fused WebGPU kernel (fusedGridWindowAttention,
+ * fusedWindowAttention) computes the same from the packed qkv projection; callers pick it where
+ * it runs, and this core elsewhere. The ops run in the order each caller used before, so results
+ * are bit-for-bit those of the code it replaced; `scale` is passed in because callers wrote d^-1/2
+ * as `d ** -0.5` or `1 / Math.sqrt(d)`, which may differ in the last bit.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { dropout } from './dropout.js';
+
+export interface AttentionCoreOptions {
+  /** The factor on the queries before the product: d^-1/2. */
+  scale: number;
+  /** Added to the scores [X, heads, Nq, Nk], broadcast (a relative position bias [heads, Nq, Nk]). */
+  bias?: tf.Tensor | null;
+  /**
+   * Added to the scores of window w of every image, for every head: mask [nW, Nq, Nk], with the X
+   * windows laid out image by image (X a multiple of nW), as Swin's shifted-window mask.
+   */
+  mask?: tf.Tensor | null;
+  /** Dropout rate on the attention weights (pass 0 outside training). Defaults to 0. */
+  attnDrop?: number;
+  /**
+   * Queries are taken in chunks so that no score matrix has more elements than this (exact: the
+   * softmax runs along the keys of each query). Defaults to no chunking.
+   */
+  maxScoreElements?: number;
+}
+
+/** q [X, heads, Nq, d], k and v [X, heads, Nk, d] -> [X, heads, Nq, d]. */
+export function attentionCore(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  options: AttentionCoreOptions,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const scaled = tf.mul(q, options.scale) as tf.Tensor4D;
+    const chunk = queryChunk(q.shape, k.shape[2], options.maxScoreElements);
+    const nq = q.shape[2];
+    if (chunk >= nq) return attendChunk(scaled, k, v, options);
+    const parts: tf.Tensor4D[] = [];
+    for (let start = 0; start < nq; start += chunk) {
+      const rows = tf.slice(scaled, [0, 0, start, 0], [-1, -1, Math.min(chunk, nq - start), -1]);
+      parts.push(attendChunk(rows, k, v, options));
+    }
+    return tf.concat(parts, 2) as tf.Tensor4D;
+  });
+}
+
+/** How many queries fit a score matrix of at most `maxElements` (at least one). */
+function queryChunk(qShape: number[], keys: number, maxElements = Number.POSITIVE_INFINITY): number {
+  const perQuery = qShape[0]! * qShape[1]! * keys;
+  return Math.max(1, Math.floor(maxElements / perQuery));
+}
+
+/** softmax(q k^T + bias + mask) v for queries already scaled. */
+function attendChunk(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  { bias, mask, attnDrop = 0 }: AttentionCoreOptions,
+): tf.Tensor4D {
+  let scores = tf.matMul(q, k, false, true) as tf.Tensor4D;
+  if (bias) scores = tf.add(scores, bias);
+  if (mask) scores = addWindowMask(scores, mask);
+  let weights = tf.softmax(scores, -1);
+  if (attnDrop > 0) weights = dropout(weights, attnDrop);
+  return tf.matMul(weights, v) as tf.Tensor4D;
+}
+
+/** scores [images * nW, heads, Nq, Nk] + mask [nW, Nq, Nk] for each image and head. */
+function addWindowMask(scores: tf.Tensor4D, mask: tf.Tensor): tf.Tensor4D {
+  const [x, heads, nq, nk] = scores.shape;
+  const nW = mask.shape[0]!;
+  const perImage = tf.reshape(scores, [x / nW, nW, heads, nq, nk]);
+  const masked = tf.add(perImage, tf.reshape(mask, [1, nW, 1, nq, nk]));
+  return tf.reshape(masked, [x, heads, nq, nk]) as tf.Tensor4D;
+}
