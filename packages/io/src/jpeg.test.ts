@@ -8,27 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from './errors.js';
 import { decodeImage } from './image.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
+import { everyByteCorruption } from './testing/corruption.js';
 
 function expectError(fn: () => unknown, type: typeof FileFormatError, message: RegExp): void {
   expect(fn).toThrow(type);
   expect(fn).toThrow(message);
-}
-
-/** Replaces each byte with 0x00, 0x7f and 0xff in turn: each read ends in a result or a FileFormatError. */
-function everyByteCorruption(good: Uint8Array, read: (bytes: Uint8Array) => unknown): number {
-  let rejected = 0;
-  for (let at = 0; at < good.length; at++)
-    for (const value of [0x00, 0x7f, 0xff]) {
-      const bad = good.slice();
-      bad[at] = value;
-      try {
-        read(bad);
-      } catch (e) {
-        if (!(e instanceof FileFormatError)) throw new Error(`byte ${at} = ${value}: ${String(e)}`);
-        rejected++;
-      }
-    }
-  return rejected;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'befunet-jpeg-'));
