@@ -18,37 +18,22 @@ import { gzipSync } from 'node:zlib';
 import jsquashDecode, { init as initJsquash } from '@jsquash/jpeg/decode.js';
 import { build } from 'esbuild';
 import jpegJs from 'jpeg-js';
+import { cjpeg, parsePnm } from '../src/testing/libjpeg-files.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
 const require = createRequire(import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'befunet-jpeg-bench-'));
 
-function picture(width: number, height: number, channels: 1 | 3): Uint8Array {
-  const out = new Uint8Array(width * height * channels);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      for (let c = 0; c < channels; c++) {
-        const disc = (x - width / 2) ** 2 + (y - height / 3) ** 2 < (width / 4) ** 2 ? 90 : 0;
-        const checker = ((x >> 1) + (y >> 1) + c) % 2 ? 25 : 0;
-        out[(y * width + x) * channels + c] = (x * 7 + y * 3 * (c + 1) + disc + checker + 40 * c) % 256;
-      }
-  return out;
-}
-
-let counter = 0;
-function cjpeg(width: number, height: number, channels: 1 | 3, args: string[]): string {
-  const input = join(dir, `in${counter}.pnm`);
-  const header = `P${channels === 1 ? 5 : 6}\n${width} ${height}\n255\n`;
-  writeFileSync(input, Buffer.concat([Buffer.from(header), picture(width, height, channels)]));
-  const file = join(dir, `f${counter++}.jpg`);
-  writeFileSync(file, execFileSync('cjpeg', [...args, input]));
+let files = 0;
+/** The test picture compressed by `cjpeg args`, written to a file; returns its path. */
+function cjpegFile(width: number, height: number, channels: 1 | 3, args: string[]): string {
+  const file = join(dir, `f${files++}.jpg`);
+  writeFileSync(file, cjpeg(dir, width, height, channels, args));
   return file;
 }
 
 function djpeg(file: string, args: string[]): { channels: number; data: Uint8Array } {
-  const bytes = execFileSync('djpeg', [...args, '-pnm', file], { maxBuffer: 1 << 26 });
-  const m = /^P([56])\s+\d+\s+\d+\s+255\s/.exec(bytes.subarray(0, 64).toString('latin1'))!;
-  return { channels: m[1] === '5' ? 1 : 3, data: new Uint8Array(bytes.subarray(m[0].length)) };
+  return parsePnm(execFileSync('djpeg', [...args, '-pnm', file], { maxBuffer: 1 << 26 }));
 }
 
 /** Largest difference; `rgb` (3 or 4 samples per pixel) compared with djpeg's 1 or 3. */
@@ -103,7 +88,7 @@ console.log(
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [name, w, h, ch, args] of cases) {
-  const file = cjpeg(w, h, ch, args);
+  const file = cjpegFile(w, h, ch, args);
   const bytes = new Uint8Array(readFileSync(file));
   const refFloat = djpeg(file, FLOAT);
   const refDefault = djpeg(file, []);

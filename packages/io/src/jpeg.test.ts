@@ -9,6 +9,7 @@ import { FileFormatError } from './errors.js';
 import { decodeImage } from './image.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
 import { everyByteCorruption } from './testing/corruption.js';
+import { cjpeg, parsePnm } from './testing/libjpeg-files.js';
 
 function expectError(fn: () => unknown, type: typeof FileFormatError, message: RegExp): void {
   expect(fn).toThrow(type);
@@ -17,51 +18,14 @@ function expectError(fn: () => unknown, type: typeof FileFormatError, message: R
 
 const dir = mkdtempSync(join(tmpdir(), 'befunet-jpeg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A test picture: smooth gradients plus a fine checker and a sharp disc, per channel different. */
-function picture(width: number, height: number, channels: 1 | 3): Uint8Array {
-  const out = new Uint8Array(width * height * channels);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      for (let c = 0; c < channels; c++) {
-        const disc = (x - width / 2) ** 2 + (y - height / 3) ** 2 < (width / 4) ** 2 ? 90 : 0;
-        const checker = ((x >> 1) + (y >> 1) + c) % 2 ? 25 : 0;
-        out[(y * width + x) * channels + c] = (x * 7 + y * 3 * (c + 1) + disc + checker + 40 * c) % 256;
-      }
-  return out;
-}
-
-/** A binary PGM (P5) or PPM (P6) file. */
-function pnm(width: number, height: number, channels: 1 | 3, data: Uint8Array): Buffer {
-  return Buffer.concat([
-    Buffer.from(`P${channels === 1 ? 5 : 6}\n${width} ${height}\n255\n`),
-    Buffer.from(data),
-  ]);
-}
-
-/** Parses djpeg's binary PGM/PPM output. */
-function parsePnm(bytes: Buffer): { width: number; height: number; channels: number; data: Uint8Array } {
-  const header = /^P([56])\s+(\d+)\s+(\d+)\s+255\s/.exec(bytes.subarray(0, 64).toString('latin1'));
-  if (!header) throw new Error('djpeg did not write a PNM file');
-  const [width, height] = [Number(header[2]), Number(header[3])];
-  const channels = header[1] === '5' ? 1 : 3;
-  return { width, height, channels, data: new Uint8Array(bytes.subarray(header[0].length)) };
-}
-
-let counter = 0;
-/** Compresses the test picture with `cjpeg args`. */
-function cjpeg(width: number, height: number, channels: 1 | 3, args: string[]): Uint8Array {
-  const input = join(dir, `in${counter++}.pnm`);
-  writeFileSync(input, pnm(width, height, channels, picture(width, height, channels)));
-  return new Uint8Array(execFileSync('cjpeg', [...args, input]));
-}
+let compared = 0;
 
 /**
  * Largest difference between our decode and djpeg's, with djpeg set to the nearest of jpeg-js's
  * choices: the floating-point IDCT (`-dct float`) and the replicating upsampler (`-nosmooth`).
  */
 function maxDifference(jpeg: Uint8Array): number {
-  const file = join(dir, `cmp${counter++}.jpg`);
+  const file = join(dir, `cmp${compared++}.jpg`);
   writeFileSync(file, jpeg);
   const reference = parsePnm(execFileSync('djpeg', ['-dct', 'float', '-nosmooth', '-pnm', file]));
   const ours = decodeJpeg(jpeg, file);
@@ -100,18 +64,18 @@ const cases: [string, number, number, 1 | 3, string[], number][] = [
 
 describe('decodeJpeg against djpeg', () => {
   it.each(cases)('%s', (_name, width, height, channels, args, bound) => {
-    const jpeg = cjpeg(width, height, channels, args);
+    const jpeg = cjpeg(dir, width, height, channels, args);
     expect(isJpeg(jpeg)).toBe(true);
     const worst = maxDifference(jpeg);
     expect(worst).toBeLessThanOrEqual(bound);
   });
 
   it('decodes a 512x512 progressive file within 1 of djpeg on grey', () => {
-    expect(maxDifference(cjpeg(512, 512, 1, ['-progressive']))).toBeLessThanOrEqual(1);
+    expect(maxDifference(cjpeg(dir, 512, 512, 1, ['-progressive']))).toBeLessThanOrEqual(1);
   });
 
   it('decodeImage returns the samples as float32 in 0..1', () => {
-    const jpeg = cjpeg(17, 13, 3, []);
+    const jpeg = cjpeg(dir, 17, 13, 3, []);
     const bytes = decodeJpeg(jpeg);
     const image = decodeImage(jpeg, 'x.jpg');
     expect([image.height, image.width, image.channels]).toEqual([13, 17, 3]);
@@ -120,13 +84,13 @@ describe('decodeJpeg against djpeg', () => {
 });
 
 describe('decodeJpeg rejects what it does not support', () => {
-  const baseline = cjpeg(16, 16, 3, []);
+  const baseline = cjpeg(dir, 16, 16, 3, []);
   /** The offset of the first frame header's payload (after FF Cx and the length). */
   const sof = baseline.findIndex((b, i) => b === 0xff && baseline[i + 1] === 0xc0) + 4;
 
   it('arithmetic coding, naming the file', () => {
     expectError(
-      () => decodeJpeg(cjpeg(16, 16, 3, ['-arithmetic']), 'a.jpg'),
+      () => decodeJpeg(cjpeg(dir, 16, 16, 3, ['-arithmetic']), 'a.jpg'),
       FileFormatError,
       /a\.jpg.*arithmetic/,
     );
@@ -167,7 +131,7 @@ describe('decodeJpeg rejects what it does not support', () => {
     for (const cut of [0, 3, 100, baseline.length - 2]) {
       expectError(() => decodeJpeg(baseline.subarray(0, cut), 't.jpg'), FileFormatError, /t\.jpg/);
     }
-    const progressive = cjpeg(16, 16, 3, ['-progressive', '-restart', '1B']);
+    const progressive = cjpeg(dir, 16, 16, 3, ['-progressive', '-restart', '1B']);
     for (let cut = 0; cut < progressive.length; cut++) {
       expect(() => decodeJpeg(progressive.subarray(0, cut)), `cut at ${cut}`).toThrow(FileFormatError);
     }
