@@ -4,7 +4,7 @@
  *  2. parity of the `official` graph with the official fixtures on that GPU (when the fixture files
  *     are given with --fixtures DIR);
  *  3. benchModel for the `official` and `paper` presets at Swin-T width, 224x224, with our WebGPU
- *     kernels (src/kernels/webgpu-kernels.ts; fused LayerNorm and GELU come with the layers);
+ *     kernels (@befunet/kernels, webgpu/webgpu-kernels.ts; fused LayerNorm and GELU come with the layers);
  *  4. with --stock-batch N: training steps of the `official` preset at batch N with our kernels and
  *     low-memory backpropagation, with TF.js's own of everything, and with each of ours taken back
  *     in turn (what each one changes; last, since TF.js's own kernels may take long).
@@ -22,13 +22,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CapturedCall, readSafetensors } from '@befunet/common';
-import { initNodeWebGpu } from '@befunet/common/node';
+import { readSafetensors } from '@befunet/common';
+import {
+  CapturedCall,
+  installLowMemoryGradients,
+  registerWebGpuKernels,
+  restoreWebGpuKernel,
+  WEBGPU_KERNELS,
+} from '@befunet/kernels';
+import { initNodeWebGpu } from '@befunet/kernels/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWebGpuKernels, restoreWebGpuKernel, WEBGPU_KERNELS } from '../src/kernels/webgpu-kernels.js';
 import { createBefunet, tapModel } from '../src/model/befunet.js';
 import { befunetConfig } from '../src/model/config.js';
-import { installLowMemoryGradients } from '../src/train/low-memory-gradients.js';
 import { importOfficialStateDict } from '../src/weights/official-checkpoint.js';
 import { readCheckpoint } from '../src/weights/read-checkpoint.js';
 import {

@@ -1,13 +1,11 @@
 /**
  * Argument checks that throw typed errors naming the argument and the expectation.
  */
-import type { DataType, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import { ConfigError, DTypeError, ShapeError } from './errors.js';
+import { formatShape } from '@befunet/kernels';
+import { ConfigError, ShapeError } from './errors.js';
 
-/** Formats a shape as `[2,3,4]`; `null` dimensions (symbolic batch) print as `?`. */
-export function formatShape(shape: readonly (number | null)[]): string {
-  return `[${shape.map((d) => (d == null ? '?' : String(d))).join(',')}]`;
-}
+// The checks that kernels need too are defined there, once.
+export { assertDType, formatShape, requireDType } from '@befunet/kernels';
 
 /** Throws a ShapeError unless `tensor` has the given rank. */
 export function assertRank(tensor: { shape: readonly (number | null)[] }, rank: number, what: string): void {
@@ -32,18 +30,6 @@ export function assertShape(
   if (!ok) {
     throw new ShapeError(`${what} must have shape ${formatShape(expected)}, got ${formatShape(shape)}`);
   }
-}
-
-/** Throws a DTypeError unless the tensor's dtype is one of `allowed`. */
-export function assertDType(tensor: Tensor, allowed: readonly DataType[], what: string): void {
-  if (!allowed.includes(tensor.dtype)) {
-    throw new DTypeError(`${what} must have dtype ${allowed.join(' or ')}, got ${tensor.dtype}`);
-  }
-}
-
-/** Throws a DTypeError naming a kernel input (`what`) unless it has the dtype (kernels get TensorInfos). */
-export function requireDType(t: TensorInfo, dtype: DataType, what: string): void {
-  if (t.dtype !== dtype) throw new DTypeError(`${what} must be ${dtype}, got ${t.dtype}`);
 }
 
 /** Throws a ShapeError unless `size` is a positive multiple of `divisor`. */

@@ -1,5 +1,5 @@
+import { redrawOnReplay } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { redrawOnReplay } from './webgpu/replay-redraws.js';
 
 /**
  * `x` times a keep mask of `maskShape` (broadcast against `x`): each entry 1 / (1 - rate) with

@@ -3,30 +3,29 @@
  *
  * Each error names the problem (which argument, which shape, which key) so that bad input fails
  * at the API boundary with a readable message instead of deep inside a kernel. `BefunetError`,
- * `ConfigError`, `FileFormatError` and `InvalidValueError` live in @befunet/io (its readers and writers throw them) and are re-exported here. `isInstance`
+ * `ConfigError`, `FileFormatError` and `InvalidValueError` live in @befunet/io (its readers and writers throw them),
+ * `ShapeError`, `DTypeError` and the WebGPU errors in @befunet/kernels (its ops throw them); all are re-exported here. `isInstance`
  * works across duplicated copies of this package (it checks a global symbol, not the prototype).
  */
 import { BefunetError, ConfigError, FileFormatError, InvalidValueError } from '@befunet/io';
+import { DTypeError, ShapeError, WebGpuDeviceLostError, WebGpuUnavailableError } from '@befunet/kernels';
 
-export { BefunetError, ConfigError, FileFormatError, InvalidValueError };
-
-/** A tensor has the wrong rank, size, or a dimension that does not fit the configuration. */
-export class ShapeError extends BefunetError {}
-
-/** A tensor has a dtype the operation does not accept. */
-export class DTypeError extends BefunetError {}
+export {
+  BefunetError,
+  ConfigError,
+  DTypeError,
+  FileFormatError,
+  InvalidValueError,
+  ShapeError,
+  WebGpuDeviceLostError,
+  WebGpuUnavailableError,
+};
 
 /** Long work was stopped by the user (Ctrl-C) before it finished; the message says what was kept and how to go on. */
 export class InterruptedError extends BefunetError {}
 
 /** A weight file does not match the model: missing, unexpected or mis-shaped keys. */
 export class WeightLoadError extends BefunetError {}
-
-/** No WebGPU adapter could be obtained (neither a GPU nor the software fallback). */
-export class WebGpuUnavailableError extends BefunetError {}
-
-/** The WebGPU device was lost (destroyed, driver reset, out of memory) while the library was using it. */
-export class WebGpuDeviceLostError extends BefunetError {}
 
 /**
  * Writing a file failed (disk full, I/O error, no permission, a failed fsync or rename). The message

@@ -31,7 +31,6 @@ export {
   WebGpuUnavailableError,
   WeightLoadError,
 } from './errors.js';
-export { GELU_GRAD_KERNEL, GELU_KERNEL, gelu } from './gelu.js';
 export {
   type Initializer,
   type InitializerSpec,
@@ -39,14 +38,7 @@ export {
   type SerializedInitializer,
   serializeInitializer,
 } from './initializers.js';
-export {
-  LAYER_NORM_EPSILON,
-  LAYER_NORM_GRAD_KERNEL,
-  LAYER_NORM_KERNEL,
-  LayerNorm,
-  type LayerNormArgs,
-  layerNorm,
-} from './layer-norm.js';
+export { LayerNorm, type LayerNormArgs } from './layer-norm.js';
 export { assertLayersRegistered, LAYER_PACKAGES, unregisteredLayers } from './layer-packages.js';
 export { Linear, type LinearArgs } from './linear.js';
 export { Mlp, type MlpArgs } from './mlp.js';
@@ -82,31 +74,4 @@ export {
   toTorchLayout,
   type WeightAssignment,
 } from './state-dict.js';
-export { CapturedCall, type CaptureOptions, type TensorFunction } from './webgpu/captured-call.js';
-export { submitPending, WebGpuCaptureError } from './webgpu/dispatch-recorder.js';
-export { registerElementwiseKernel } from './webgpu/elementwise.js';
-export {
-  type FlatProgramSpec,
-  runFlatProgram,
-  runRegisteredKernel,
-  type WebGpuBackend,
-  type WebGpuProgram,
-  type WebGpuUniform,
-} from './webgpu/program.js';
-export { redrawOnReplay } from './webgpu/replay-redraws.js';
-export { ReplayedCall, type ReplayedCallOptions } from './webgpu/replayed-call.js';
-export { assertDeviceAlive, deviceLoss, readBack, watchDeviceLoss } from './webgpu-device.js';
-export {
-  type AttentionAttrs,
-  canFuseWindowAttention,
-  fusedAttentionRuns,
-  fusedGridWindowAttention,
-  fusedWindowAttention,
-  WINDOW_ATTENTION_KERNEL,
-} from './window-attention/fused-window-attention.js';
-export {
-  ATTENTION_BIAS_GRAD_KERNEL,
-  ATTENTION_QKV_GRAD_KERNEL,
-  ATTENTION_SCORES_KERNEL,
-} from './window-attention/window-attention-gradient.js';
 export { clipWindowToGrid, SHIFT_MASK_VALUE } from './window-geometry.js';

@@ -1,3 +1,4 @@
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, layerNorm, threadsPerRow } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
@@ -8,13 +9,7 @@ import {
   testProject,
 } from '../../testing/src/index.ts';
 import { ShapeError } from './errors.js';
-import {
-  LAYER_NORM_GRAD_KERNEL,
-  LAYER_NORM_KERNEL,
-  LayerNorm,
-  layerNorm,
-  threadsPerRow,
-} from './layer-norm.js';
+import { LayerNorm } from './layer-norm.js';
 
 const seeded = (n: number, seed: number) => {
   let s = seed;

@@ -4,13 +4,14 @@
  * blocks, DLF's encoders and LCAF's FFN all use it; sub-layers `fc1`, `fc2` (timm names), so that
  * weights are `.../mlp/fc1/kernel`.
  */
+
+import { gelu } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertPositiveInteger, assertRate, formatShape } from './checks.js';
 import { CompositeLayer, type LayerArgs, withDefaultName } from './composite-layer.js';
 import { dropout } from './dropout.js';
 import { ShapeError } from './errors.js';
-import { gelu } from './gelu.js';
 import type { InitializerSpec } from './initializers.js';
 import { Linear } from './linear.js';
 

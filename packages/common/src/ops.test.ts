@@ -1,8 +1,8 @@
+import { GELU_GRAD_KERNEL, GELU_KERNEL, gelu } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';
 import { dropPath } from './drop-path.js';
-import { GELU_GRAD_KERNEL, GELU_KERNEL, gelu } from './gelu.js';
 
 /** x * Phi(x) in float64, Phi from Simpson's rule on the normal density (independent of any erf). */
 function geluReference(x: number): number {

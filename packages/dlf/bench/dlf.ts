@@ -11,7 +11,7 @@
  * 2 cores and WebGPU is Mesa llvmpipe (a software rasteriser), so sizes are modest.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { initNodeWebGpu } from '@befunet/common/node';
+import { initNodeWebGpu } from '@befunet/kernels/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { ClsCrossAttention, clsCrossAttentionFlops, DlfSelfAttention } from '../src/index.js';
 

@@ -1,14 +1,8 @@
 /**
  * Multi-head scaled dot-product attention, and the global self-attention of a Transformer encoder.
  */
-import {
-  attentionCore,
-  CompositeLayer,
-  ConfigError,
-  fusedAttentionRuns,
-  fusedGridWindowAttention,
-  isInferenceCall,
-} from '@befunet/common';
+import { attentionCore, CompositeLayer, ConfigError, isInferenceCall } from '@befunet/common';
+import { fusedAttentionRuns, fusedGridWindowAttention } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { childSeed, linear } from './seeds.js';

@@ -2,7 +2,8 @@
  * The DLF's LayerNorm: @befunet/common's (eps 1e-5, fused on WebGPU) under the class name that
  * DLF models were saved with.
  */
-import { LAYER_NORM_EPSILON, LayerNorm, type LayerNormArgs, layerNorm } from '@befunet/common';
+import { LayerNorm, type LayerNormArgs } from '@befunet/common';
+import { LAYER_NORM_EPSILON, layerNorm } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { withDefaultName } from './types.js';
 

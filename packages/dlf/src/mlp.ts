@@ -2,7 +2,8 @@
  * DLF's Transformer feed-forward network, Linear(C, rC) -> GELU (exact erf form) -> Linear(rC, C):
  * @befunet/common's `Mlp` with HiFormer's hidden width and per-child seeds.
  */
-import { ConfigError, gelu, Mlp, type MlpArgs } from '@befunet/common';
+import { ConfigError, Mlp, type MlpArgs } from '@befunet/common';
+import { gelu } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { childSeed, truncNormal002 } from './seeds.js';
 import { type LayerArgs, withDefaultName } from './types.js';

@@ -89,7 +89,7 @@ async function measure(
 async function main() {
   let dispose = () => {};
   if (backend === 'webgpu') {
-    const { initNodeWebGpu } = await import('@befunet/common/node');
+    const { initNodeWebGpu } = await import('@befunet/kernels/node');
     const gpu = await initNodeWebGpu({ cpuForward: false });
     dispose = () => gpu.dispose();
     console.log(`webgpu adapter: ${JSON.stringify(gpu.adapterInfo)} (${gpu.path})`);

@@ -3,16 +3,8 @@
  * local (windowed) and global forms, exact GELU and drop-path. The layers in `lcaf.ts` and
  * `global-cross-attention.ts` add the projections, normalisation and residuals.
  */
-import {
-  type AttentionCoreOptions,
-  attentionCore,
-  ConfigError,
-  dropPath,
-  fusedAttentionRuns,
-  fusedGridWindowAttention,
-  gelu,
-  ShapeError,
-} from '@befunet/common';
+import { type AttentionCoreOptions, attentionCore, ConfigError, dropPath, ShapeError } from '@befunet/common';
+import { fusedAttentionRuns, fusedGridWindowAttention, gelu } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   cyclicShift,

@@ -10,7 +10,7 @@
  * nothing about a real GPU.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { initNodeWebGpu } from '@befunet/common/node';
+import { initNodeWebGpu } from '@befunet/kernels/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { EdgeEncoder, type EdgeLayout } from '../src/edge-encoder.js';

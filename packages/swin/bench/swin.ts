@@ -9,7 +9,7 @@
  * llvmpipe (a software rasteriser): expect seconds per image, and keep runs few.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { initNodeWebGpu } from '@befunet/common/node';
+import { initNodeWebGpu } from '@befunet/kernels/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { SwinEncoder, type SwinPreset, swinConfig } from '../src/index.js';
 

@@ -6,7 +6,8 @@
  * instead of two slices and a concat per axis; elsewhere it is those TF.js ops. Its gradient is the
  * opposite shift.
  */
-import { assertRank, runFlatProgram, type WebGpuBackend } from '@befunet/common';
+import { assertRank } from '@befunet/common';
+import { runFlatProgram, type WebGpuBackend } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The name of the fused WebGPU kernel. */

@@ -1,10 +1,10 @@
+import { ShapeError } from '@befunet/common';
 import {
   canFuseWindowAttention,
   fusedGridWindowAttention,
   fusedWindowAttention,
-  ShapeError,
   WINDOW_ATTENTION_KERNEL,
-} from '@befunet/common';
+} from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, TOLERANCE, testProject } from '../../testing/src/index.ts';

@@ -3,7 +3,7 @@ export {
   fusedGridWindowAttention,
   fusedWindowAttention,
   WINDOW_ATTENTION_KERNEL,
-} from '@befunet/common';
+} from '@befunet/kernels';
 export { CYCLIC_SHIFT_KERNEL, cyclicShift, roll } from './cyclic-shift.js';
 export { gelu, Mlp, type MlpArgs } from './mlp.js';
 export { PatchEmbed, type PatchEmbedArgs } from './patch-embed.js';

@@ -1,2 +1,3 @@
 /** The transformer MLP of a Swin block (BEFUNET.md section 3) is @befunet/common's `Mlp`. */
-export { gelu, Mlp, type MlpArgs } from '@befunet/common';
+export { Mlp, type MlpArgs } from '@befunet/common';
+export { gelu } from '@befunet/kernels';

@@ -7,12 +7,12 @@ import {
   assertRank,
   CompositeLayer,
   formatShape,
-  LAYER_NORM_EPSILON,
   type LayerArgs,
   LayerNorm,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
+import { LAYER_NORM_EPSILON } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 

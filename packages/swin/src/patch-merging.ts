@@ -7,13 +7,13 @@ import {
   assertRank,
   CompositeLayer,
   formatShape,
-  LAYER_NORM_EPSILON,
   type LayerArgs,
   LayerNorm,
   Linear,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
+import { LAYER_NORM_EPSILON } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 

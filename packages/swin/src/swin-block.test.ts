@@ -1,4 +1,5 @@
-import { ConfigError, ShapeError, WINDOW_ATTENTION_KERNEL } from '@befunet/common';
+import { ConfigError, ShapeError } from '@befunet/common';
+import { WINDOW_ATTENTION_KERNEL } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { closeness, expectClose, expectNoLeak, runOnBackend, TOLERANCE } from '../../testing/src/index.ts';

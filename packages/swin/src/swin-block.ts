@@ -11,12 +11,12 @@ import {
   ConfigError,
   dropPath,
   formatShape,
-  LAYER_NORM_EPSILON,
   type LayerArgs,
   LayerNorm,
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
+import { LAYER_NORM_EPSILON } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { cyclicShift } from './cyclic-shift.js';

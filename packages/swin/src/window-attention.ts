@@ -9,13 +9,9 @@ import {
   attentionCore,
   CompositeLayer,
   ConfigError,
-  canFuseWindowAttention,
   DerivedTensorCache,
   dropout,
   formatShape,
-  fusedAttentionRuns,
-  fusedGridWindowAttention,
-  fusedWindowAttention,
   isInferenceCall,
   type LayerArgs,
   Linear,
@@ -23,6 +19,12 @@ import {
   ShapeError,
   withDefaultName,
 } from '@befunet/common';
+import {
+  canFuseWindowAttention,
+  fusedAttentionRuns,
+  fusedGridWindowAttention,
+  fusedWindowAttention,
+} from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 

@@ -4,7 +4,7 @@
  * so that even tiny ops run GPU kernels. No adapter means the file fails: it never skips.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { initNodeWebGpu, type NodeWebGpu } from '@befunet/common/node';
+import { initNodeWebGpu, type NodeWebGpu } from '@befunet/kernels/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 

@@ -4,7 +4,7 @@
  * (where Dawn over OpenGL runs the work) is subtracted. On a fast GPU this issuing is what bounds
  * TF.js (0.1-0.2 ms per kernel launch on an H100 host).
  */
-import { submitPending } from '@befunet/common';
+import { submitPending } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { logitsOf } from './timing.js';
 

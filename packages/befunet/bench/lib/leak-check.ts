@@ -5,7 +5,7 @@
  * what it makes. The training step is a plain loop: Adam on the `paper` graph's training loss
  * (body loss + edge loss, train/training-loss.ts), on synthetic images.
  */
-import { readBack } from '@befunet/common';
+import { readBack } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { stackSamples } from '../../src/data/batches.js';
 import { syntheticSample } from '../../src/data/synthetic.js';

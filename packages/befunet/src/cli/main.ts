@@ -4,7 +4,8 @@
  * Errors from the library (bad options, no WebGPU adapter, bad files) print their message and exit 1;
  * work stopped by Ctrl-C exits 130, as a shell reports a SIGINT.
  */
-import { BefunetError, deviceLoss, InterruptedError, WebGpuDeviceLostError } from '@befunet/common';
+import { BefunetError, InterruptedError, WebGpuDeviceLostError } from '@befunet/common';
+import { deviceLoss } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, useBackend } from '../node/backend.js';
 import { LIBRARY_VERSION } from '../train/version.js';

@@ -8,7 +8,7 @@
  * pass's memory until `releaseReplay(model)` or `model.dispose()`. Weight changes (training,
  * loading) are noticed: the next call runs through TF.js and the one after captures again.
  */
-import { ReplayedCall } from '@befunet/common';
+import { ReplayedCall } from '@befunet/kernels';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 

@@ -1,3 +1,4 @@
+import { GROUP_NORM_APPLY_KERNEL, GROUP_NORM_MOMENTS_KERNEL } from '@befunet/kernels';
 import {
   closeness,
   expectAffineGradientsMatchFiniteDifferences,
@@ -10,7 +11,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { GroupNorm, groupNorm } from './group-norm.js';
-import { GROUP_NORM_APPLY_KERNEL, GROUP_NORM_MOMENTS_KERNEL } from './group-norm-webgpu.js';
 
 /** Naive GroupNorm over an NHWC array, written from the definition. */
 function naiveGroupNorm(x: Float32Array, shape: number[], groups: number, gamma: number[], beta: number[]) {

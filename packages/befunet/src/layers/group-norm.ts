@@ -2,13 +2,13 @@
  * Group normalisation (Wu & He, 2018) on NHWC tensors, as PyTorch's `nn.GroupNorm`:
  * the channels are split into `groups` groups; each sample's group is normalised over (H, W, channels
  * of the group) with the biased variance, then scaled and shifted per channel. On WebGPU it runs as
- * the fused kernels of group-norm-webgpu.ts (forward and gradient); elsewhere as TF.js ops.
+ * the fused kernels of @befunet/kernels (fused/group-norm.ts) (forward and gradient); elsewhere as TF.js ops.
  */
 
 import { assertRank, ConfigError, type LayerArgs, ShapeError, withDefaultName } from '@befunet/common';
+import { groupNormWebGpu } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { groupNormWebGpu } from './group-norm-webgpu.js';
 
 /** y = (x - mean_g) / sqrt(var_g + eps) * gamma + beta, with statistics per sample and group. */
 export function groupNorm(

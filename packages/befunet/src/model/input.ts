@@ -3,14 +3,8 @@
  * channel is repeated to 3 (as the official code does with CT slices). Every problem is a typed
  * error that names it, before any kernel runs; NaN and Inf are found by reading one flag back.
  */
-import {
-  assertDType,
-  DTypeError,
-  formatShape,
-  InvalidValueError,
-  readBack,
-  ShapeError,
-} from '@befunet/common';
+import { assertDType, DTypeError, formatShape, InvalidValueError, ShapeError } from '@befunet/common';
+import { readBack } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Checks the shape and dtype of `images` for a model of input size `imageSize`; returns them as [B, S, S, 3]. */

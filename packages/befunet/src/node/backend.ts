@@ -3,22 +3,21 @@
  *
  * `webgpu` goes through Dawn (Vulkan on a GPU, Mesa llvmpipe otherwise: see @befunet/common/node);
  * `wasm` is TF.js's WebAssembly backend (XNNPACK, SIMD, one thread: its threaded build does not start
- * in Node.js) with the training kernels it lacks registered (`src/kernels/wasm-kernels.ts`); `cpu` is
+ * in Node.js) with the training kernels it lacks added (@befunet/kernels); `cpu` is
  * TF.js's plain JavaScript backend. `auto` takes WebGPU when a GPU adapter exists (Dawn's Vulkan
  * path), else wasm (20-30x faster than cpu on convolutions), else cpu when
  * `@tensorflow/tfjs-backend-wasm` is not installed. The software GPU is slower than wasm, so it is
- * used only when asked for with `webgpu`. Every choice registers the faster `Tile` gradient
- * (`src/kernels/tile-gradient.ts`) and backpropagation that frees intermediate gradients early
- * (`src/train/low-memory-gradients.ts`); WebGPU gets our conv gradient kernels (`src/kernels/webgpu-kernels.ts`).
+ * used only when asked for with `webgpu`.
+ *
+ * It changes how TF.js runs, for every model of the program: it calls `install({ backend })` of
+ * @befunet/kernels for the chosen backend (every part: the kernels wasm lacks for training, faster
+ * kernels in place of the backend's own, the faster `Tile` gradient, low-memory backpropagation).
+ * `uninstallKernels()` of the result puts TF.js's own back.
  */
 import { ConfigError } from '@befunet/common';
-import { initNodeWebGpu, type NodeWebGpu } from '@befunet/common/node';
+import { install } from '@befunet/kernels';
+import { initNodeWebGpu, type NodeWebGpu } from '@befunet/kernels/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFastCpuKernels } from '../kernels/cpu-kernels.js';
-import { registerTileGradient } from '../kernels/tile-gradient.js';
-import { registerWasmTrainingKernels } from '../kernels/wasm-kernels.js';
-import { registerWebGpuKernels } from '../kernels/webgpu-kernels.js';
-import { installLowMemoryGradients } from '../train/low-memory-gradients.js';
 import { importOptional } from './optional-import.js';
 
 export type BackendName = 'auto' | 'webgpu' | 'wasm' | 'cpu';
@@ -31,14 +30,22 @@ export interface ActiveBackend {
   readonly description: string;
   /** Releases the GPU device (if any) so that the process can exit. */
   dispose(): void;
+  /** Puts back the TF.js kernels and gradients that `useBackend` replaced (@befunet/kernels' `install`). */
+  uninstallKernels(): void;
 }
 
 export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBackend> {
+  const chosen = await chooseBackend(name);
+  return { ...chosen, uninstallKernels: install({ backend: chosen.name }) };
+}
+
+type ChosenBackend = Omit<ActiveBackend, 'uninstallKernels'>;
+
+/** Sets the TF.js backend `name` asks for (see the file comment). */
+async function chooseBackend(name: BackendName): Promise<ChosenBackend> {
   if (!BACKEND_NAMES.includes(name)) {
     throw new ConfigError(`backend must be ${BACKEND_NAMES.join(', ')}, got '${name}'`);
   }
-  registerTileGradient();
-  installLowMemoryGradients();
   if (name === 'auto' || name === 'webgpu') {
     let gpu: NodeWebGpu | undefined;
     try {
@@ -47,7 +54,6 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
       if (name === 'webgpu') throw error;
     }
     if (gpu) {
-      registerWebGpuKernels();
       const info = Object.values(gpu.adapterInfo).filter(Boolean).join(' ');
       return {
         name: 'webgpu',
@@ -68,7 +74,6 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
     () => import('@tensorflow/tfjs-backend-cpu'),
   );
   if (!(await tf.setBackend('cpu'))) throw new ConfigError('the cpu backend could not be initialised');
-  registerFastCpuKernels();
   return {
     name: 'cpu',
     description: 'cpu (TF.js JavaScript kernels, with faster conv filter gradients)',
@@ -77,7 +82,7 @@ export async function useBackend(name: BackendName = 'auto'): Promise<ActiveBack
 }
 
 /** The wasm backend with its training kernels; undefined when not installed and not `required`. */
-async function useWasm(required: boolean): Promise<ActiveBackend | undefined> {
+async function useWasm(required: boolean): Promise<ChosenBackend | undefined> {
   try {
     await importOptional(
       '@tensorflow/tfjs-backend-wasm',
@@ -89,7 +94,6 @@ async function useWasm(required: boolean): Promise<ActiveBackend | undefined> {
     throw error;
   }
   if (!(await tf.setBackend('wasm'))) throw new ConfigError('the wasm backend could not be initialised');
-  registerWasmTrainingKernels();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
   return {
     name: 'wasm',

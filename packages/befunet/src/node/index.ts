@@ -1,9 +1,10 @@
 /**
  * Node.js entry of @befunet/core: `import { useBackend, initNodeWebGpu } from '@befunet/core/node'`.
  */
-export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/common/node';
-export { initNodeWebGpu, nodeFileSystem } from '@befunet/common/node';
+export { nodeFileSystem } from '@befunet/common/node';
 export { type Hdf5Dataset, type Hdf5ReadOptions, isHdf5, readHdf5 } from '@befunet/io/hdf5';
+export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/kernels/node';
+export { initNodeWebGpu } from '@befunet/kernels/node';
 export { FolderDataset, type FolderDatasetOptions, IMAGE_EXTENSIONS } from '../data/folder-dataset.js';
 export {
   NIFTI_EXTENSIONS,

@@ -7,7 +7,8 @@
  * uniforms) instead of six kernels and three scalar uploads. The learning rate may be a one-element
  * tensor (read on the device: a replayed training step takes a new rate as an input).
  */
-import { ConfigError, registerElementwiseKernel } from '@befunet/common';
+import { ConfigError } from '@befunet/common';
+import { registerElementwiseKernel } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { SlotOptimizer } from './slot-optimizer.js';
 

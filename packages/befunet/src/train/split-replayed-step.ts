@@ -11,7 +11,8 @@
  * It is the one replayed training step: `train` runs its phases with the NaN check between them,
  * the benchmark times `step` (both phases; `SplitReplayedStep.forModel` builds it for any loss).
  */
-import { ConfigError, ReplayedCall } from '@befunet/common';
+import { ConfigError } from '@befunet/common';
+import { ReplayedCall } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {

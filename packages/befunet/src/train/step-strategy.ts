@@ -3,7 +3,7 @@
  * captured GPU work (split-replayed-step.ts). Both compute the gradients, read the loss and class
  * counts back, let the caller refuse the step (a NaN loss) and then apply the update.
  */
-import { readBack } from '@befunet/common';
+import { readBack } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerFastCpuKernels, restoreCpuKernels } from '@befunet/kernels';
 import { closeness } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticDataset } from '../data/synthetic-dataset.js';
-import { registerFastCpuKernels, restoreCpuKernels } from '../kernels/cpu-kernels.js';
 import { createBefunet } from '../model/befunet.js';
 import { befunetConfig } from '../model/config.js';
 import { fileCheckpointStore } from './file-checkpoint-store.js';

@@ -21,12 +21,12 @@
  * (train-handlers.ts), resuming (resume.ts); `train` composes them in a short loop.
  */
 
+import { addMissingWasmKernels } from '@befunet/kernels';
 import type { AggregatedMetrics } from '@befunet/losses';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type Augmentation, trainingBatch } from '../data/batches.js';
 import type { SegmentationDataset } from '../data/dataset.js';
-import { addMissingWasmKernels } from '../kernels/wasm-kernels.js';
 import { prepareImages } from '../model/input.js';
 import type { ProgressOptions } from '../util/progress.js';
 import type { CheckpointStore } from './checkpoint-store.js';

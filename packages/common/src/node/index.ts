@@ -1,9 +1,7 @@
-/** Node.js-only helpers: `import { initNodeWebGpu, nodeFileSystem } from '@befunet/common/node'`. */
+/** Node.js-only helpers: `import { nodeFileSystem, writeAtomically } from '@befunet/common/node'` (Dawn in Node.js: @befunet/kernels/node). */
 
 export type { FileOps } from './file-ops.js';
 export { nodeFileOps } from './file-ops.js';
 export type { NodeFileSystemOptions } from './file-system.js';
 export { nodeFileSystem } from './file-system.js';
-export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from './webgpu-node.js';
-export { initNodeWebGpu } from './webgpu-node.js';
 export { failingAs, removeQuietly, replaceFile, syncFolderOf, writeAtomically } from './write-atomically.js';

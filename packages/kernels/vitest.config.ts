@@ -1,0 +1,5 @@
+// By path: @befunet/common cannot depend on @befunet/testing (which depends on it), and vite loads
+// config files with Node, which cannot import the TypeScript of a linked package.
+import { backendProjects } from '../testing/src/vitest-config.ts';
+
+export default backendProjects();
