@@ -13,5 +13,8 @@ console.log(
     gradients: ['Conv2D', 'BatchMatMul', 'Relu', 'DepthwiseConv2dNative', 'Erf', 'ResizeBilinear'].every(
       (k) => !!tf.getGradient(k),
     ),
+    ownKernels: ['cpu', 'webgpu', 'wasm']
+      .flatMap((backend) => tf.getKernelsForBackend(backend))
+      .filter((k) => k.kernelName.startsWith('Befunet')).length,
   }),
 );

@@ -2,7 +2,8 @@
 /**
  * Smoke test of the BUILT packages as users get them:
  *  1. each published package imported alone from a plain Node.js ESM process: it loads, exports
- *     something, and TF.js gradients are registered (or, for the TF.js-free ones, TF.js is not loaded);
+ *     something, and TF.js gradients are registered (or, for the TF.js-free ones, TF.js is not loaded;
+ *     for @befunet/kernels, nothing is registered);
  *  2. all packages bundled with esbuild for Node.js: the bundle runs a few SGD steps and the loss falls;
  *  3. all packages bundled with esbuild for browsers: the bundle builds (no Node.js built-ins leak in).
  * Prints one line per check and `N passed, N failed`.
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
-import { PUBLISHED, WITHOUT_TFJS } from './packages.mjs';
+import { CHANGES_NOTHING_ON_IMPORT, PUBLISHED, WITHOUT_TFJS } from './packages.mjs';
 
 const here = import.meta.dirname;
 const root = resolve(here, '../..');
@@ -45,6 +46,10 @@ for (const name of PUBLISHED) {
     if (WITHOUT_TFJS.includes(name)) {
       if (r.loadedTfjs) throw new Error('importing it loaded TF.js, which it must not depend on');
       return `${r.exports} exports, TF.js not loaded`;
+    }
+    if (CHANGES_NOTHING_ON_IMPORT.includes(name)) {
+      if (r.gradients || r.ownKernels > 0) throw new Error('importing it registered gradients or kernels');
+      return `${r.exports} exports, TF.js's registry unchanged`;
     }
     if (!r.gradients) throw new Error('TF.js gradients are not registered after importing it');
     return `${r.exports} exports, gradients registered`;

@@ -5,6 +5,7 @@ import * as common from '@befunet/common';
 import * as core from '@befunet/core';
 import * as dlf from '@befunet/dlf';
 import * as io from '@befunet/io';
+import * as kernels from '@befunet/kernels';
 import * as lcaf from '@befunet/lcaf';
 import * as losses from '@befunet/losses';
 import * as pdc from '@befunet/pdc';
@@ -15,7 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 export async function trainStep() {
   await tf.setBackend('cpu');
   const exports = Object.fromEntries(
-    Object.entries({ common, core, dlf, io, lcaf, losses, pdc, swin }).map(([k, m]) => [
+    Object.entries({ common, core, dlf, io, kernels, lcaf, losses, pdc, swin }).map(([k, m]) => [
       k,
       Object.keys(m).length,
     ]),

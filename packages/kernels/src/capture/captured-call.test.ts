@@ -1,3 +1,5 @@
+// TF.js registers its gradients in Node.js ESM only through tfjs-layers (or the union package).
+import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { testProject } from '../../../testing/src/backends.ts';

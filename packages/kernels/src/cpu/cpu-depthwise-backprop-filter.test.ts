@@ -1,3 +1,5 @@
+// TF.js registers its gradients in Node.js ESM only through tfjs-layers (or the union package).
+import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runOnBackend } from '../../../testing/src/backends.ts';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * which also proves that `dispose()` lets the process exit.
  */
 const probe = `
-import { initNodeWebGpu } from './webgpu-node.js';
+import { initNodeWebGpu } from '@befunet/kernels/node';
 import * as tf from '@tensorflow/tfjs-core';
 try {
   const gpu = await initNodeWebGpu();
