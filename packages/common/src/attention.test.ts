@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { expectClose, expectNoLeak, TOLERANCE } from '../../testing/src/index.ts';
+import { expectClose, expectError, expectNoLeak, TOLERANCE } from '../../testing/src/index.ts';
 import { attentionCore } from './attention.js';
+import { ShapeError } from './errors.js';
 
 /** `n` float32 values in (-2, 2) from a linear congruential generator. */
 const seeded = (n: number, seed: number) => {
@@ -211,6 +212,42 @@ describe('attentionCore', () => {
     },
   );
 
+  it.each([3, 2, 1])(
+    'slices the bias and mask along the queries with them (chunks of %i queries)',
+    async (perChunk) => {
+      // 2 images of nW = 2 windows; Nq = 5 queries against Nk = 4 keys.
+      const [images, nW, h, nq, nk, d] = [2, 2, 3, 5, 4, 4];
+      const x = images * nW;
+      const c = makeCase([x, h, nq, nk, d], 191);
+      const b = seeded(h * nq * nk, 192);
+      const bFull = seeded(x * h * nq * nk, 193);
+      const m = Float32Array.from({ length: nW * nq * nk }, (_, idx) => (idx % 3 === 0 ? -100 : 0));
+      const { q, k, v } = tensors(c);
+      const maxScoreElements = perChunk * x * h * nk;
+      const maskAt = (w: number, i: number, j: number) => m[((w % nW) * nq + i) * nk + j]!;
+      const cases = [
+        [
+          tf.tensor3d(b, [h, nq, nk]),
+          (_w: number, head: number, i: number, j: number) => b[(head * nq + i) * nk + j]!,
+        ],
+        [
+          tf.tensor4d(bFull, [x, h, nq, nk]),
+          (w: number, head: number, i: number, j: number) => bFull[((w * h + head) * nq + i) * nk + j]!,
+        ],
+      ] as const;
+      for (const [bias, biasAt] of cases) {
+        const options = { scale: d ** -0.5, bias, mask: tf.tensor3d(m, [nW, nq, nk]), maxScoreElements };
+        const out = attentionCore(q, k, v, options);
+        expect(out.shape).toEqual([x, h, nq, d]);
+        await expectClose(out, reference(c, d ** -0.5, biasAt, maskAt), TOLERANCE.op, `bias ${bias.shape}`);
+        const profile = await tf.profile(() => attentionCore(q, k, v, options));
+        expect(profile.kernels.filter((kernel) => kernel.name === 'BatchMatMul')).toHaveLength(
+          2 * Math.ceil(nq / perChunk),
+        );
+      }
+    },
+  );
+
   it('does not chunk when the scores fit maxScoreElements', async () => {
     const [x, h, nq, nk, d] = [1, 2, 4, 4, 4];
     const c = makeCase([x, h, nq, nk, d], 101);
@@ -254,6 +291,7 @@ describe('attentionCore', () => {
     const mask = tf.zeros([2, 5, 5]);
     await expectNoLeak(() => attentionCore(q, k, v, { scale: 0.5, bias, mask }));
     await expectNoLeak(() => attentionCore(q, k, v, { scale: 0.5, maxScoreElements: 40 }));
+    await expectNoLeak(() => attentionCore(q, k, v, { scale: 0.5, bias, mask, maxScoreElements: 40 }));
   });
 
   it('rejects q, k and v whose sizes do not fit together', () => {
@@ -267,9 +305,74 @@ describe('attentionCore', () => {
     expect(() => attentionCore(q, k, tf.zeros([2, 2, 5, 4]) as tf.Tensor4D, { scale: 1 })).toThrow(
       /inner shapes \(4\) and \(5\)/,
     );
-    // A mask whose query/key sizes are not those of the scores.
-    expect(() => attentionCore(q, k, v, { scale: 1, mask: tf.zeros([2, 4, 4]) })).toThrow(
-      /must match the product of shape/,
+  });
+
+  it.each([
+    [[2, 4, 4], 'query/key sizes not those of the scores'],
+    [[2, 3, 5], 'more keys than k has'],
+    [[3, 3, 4], '3 windows per image, but X = 2 is not a multiple of 3'],
+    [[3, 4], 'rank 2'],
+  ])('rejects a mask %j with a ShapeError naming it (%s)', (shape, _why) => {
+    const { q, k, v } = tensors(makeCase([2, 2, 3, 4, 4], 151));
+    expectError(
+      () => attentionCore(q, k, v, { scale: 1, mask: tf.zeros(shape) }),
+      ShapeError,
+      new RegExp(
+        `attentionCore: mask must be \\[nW, Nq, Nk\\] = \\[nW,3,4\\] with the 2 windows a multiple of nW, got \\[${shape.join(',')}\\]`,
+      ),
     );
   });
+
+  it('rejects a mask whose window count does not divide X, which would otherwise be reshaped into 1.5 images', () => {
+    // X = 3 windows, nW = 2: before the check, the reshape to [X / nW, nW, ...] silently took 1.5 images.
+    const { q, k, v } = tensors(makeCase([3, 1, 2, 2, 2], 161));
+    expectError(
+      () => attentionCore(q, k, v, { scale: 1, mask: tf.zeros([2, 2, 2]) }),
+      ShapeError,
+      /with the 3 windows a multiple of nW, got \[2,2,2\]/,
+    );
+  });
+
+  it.each([
+    [[3, 3, 4], 'heads 3, not 2 (it would have broadcast the output to 3 heads)'],
+    [[2, 4, 4], 'Nq 4, not 3'],
+    [[2, 3, 5], 'Nk 5, not 4'],
+    [[3, 2, 3, 4], 'X 3, not 2'],
+    [[1, 2, 2, 3, 4], 'rank 5'],
+  ])('rejects a bias %j with a ShapeError naming it (%s)', (shape, _why) => {
+    const { q, k, v } = tensors(makeCase([2, 2, 3, 4, 4], 171));
+    expectError(
+      () => attentionCore(q, k, v, { scale: 1, bias: tf.zeros(shape) }),
+      ShapeError,
+      new RegExp(
+        `attentionCore: bias \\[${shape.join(',')}\\] does not broadcast to the scores \\[2,2,3,4\\]`,
+      ),
+    );
+  });
+
+  it.each([[[1, 3, 4]], [[2, 1, 4]], [[4]], [[2, 2, 3, 4]], [[1, 1, 1, 1]]])(
+    'accepts a bias %j that broadcasts to the scores [2, 2, 3, 4]',
+    async (shape) => {
+      const [x, h, nq, nk, d] = [2, 2, 3, 4, 4];
+      const c = makeCase([x, h, nq, nk, d], 181);
+      const b = seeded(tf.util.sizeFromShape(shape), 182);
+      const { q, k, v } = tensors(c);
+      const out = attentionCore(q, k, v, { scale: 0.5, bias: tf.tensor(b, shape) });
+      // Index of the broadcast bias element for score (w, head, i, j).
+      const full = [x, h, nq, nk];
+      const padded = [...new Array(4 - shape.length).fill(1), ...shape];
+      const at = (w: number, head: number, i: number, j: number) =>
+        [w, head, i, j].reduce(
+          (flat, index, axis) => flat * padded[axis]! + (padded[axis] === 1 ? 0 : index),
+          0,
+        );
+      expect(padded.every((p, axis) => p === 1 || p === full[axis])).toBe(true);
+      await expectClose(
+        out,
+        reference(c, 0.5, (w, head, i, j) => b[at(w, head, i, j)]!),
+        TOLERANCE.op,
+        'bias',
+      );
+    },
+  );
 });
