@@ -11,7 +11,9 @@
  * as `d ** -0.5` or `1 / Math.sqrt(d)`, which may differ in the last bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { formatShape } from './checks.js';
 import { dropout } from './dropout.js';
+import { ShapeError } from './errors.js';
 
 export interface AttentionCoreOptions {
   /** The factor on the queries before the product: d^-1/2. */
@@ -39,6 +41,7 @@ export function attentionCore(
   v: tf.Tensor4D,
   options: AttentionCoreOptions,
 ): tf.Tensor4D {
+  checkBiasAndMask(q.shape, k.shape[2], options);
   return tf.tidy(() => {
     const scaled = tf.mul(q, options.scale) as tf.Tensor4D;
     const chunk = queryChunk(q.shape, k.shape[2], options.maxScoreElements);
@@ -46,11 +49,49 @@ export function attentionCore(
     if (chunk >= nq) return attendChunk(scaled, k, v, options);
     const parts: tf.Tensor4D[] = [];
     for (let start = 0; start < nq; start += chunk) {
-      const rows = tf.slice(scaled, [0, 0, start, 0], [-1, -1, Math.min(chunk, nq - start), -1]);
-      parts.push(attendChunk(rows, k, v, options));
+      const size = Math.min(chunk, nq - start);
+      const rows = tf.slice(scaled, [0, 0, start, 0], [-1, -1, size, -1]);
+      // The bias and mask rows of these queries (a bias broadcast along the queries is kept whole).
+      const bias = options.bias && sliceQueries(options.bias, nq, start, size);
+      const mask = options.mask && sliceQueries(options.mask, nq, start, size);
+      parts.push(attendChunk(rows, k, v, { ...options, bias, mask }));
     }
     return tf.concat(parts, 2) as tf.Tensor4D;
   });
+}
+
+/** Rows `start .. start + size` of the query axis (second to last) of `t`, unless it broadcasts (size 1). */
+function sliceQueries(t: tf.Tensor, nq: number, start: number, size: number): tf.Tensor {
+  const axis = t.rank - 2;
+  if (t.shape[axis] !== nq) return t;
+  const begin = t.shape.map((_, i) => (i === axis ? start : 0));
+  const sizes = t.shape.map((d, i) => (i === axis ? size : d));
+  return tf.slice(t, begin, sizes);
+}
+
+/**
+ * Throws a ShapeError unless the bias broadcasts to the scores [X, heads, Nq, Nk] without changing
+ * their shape and the mask is [nW, Nq, Nk] with X a multiple of nW.
+ */
+function checkBiasAndMask(qShape: number[], nk: number, { bias, mask }: AttentionCoreOptions): void {
+  const [x, heads, nq] = qShape as [number, number, number];
+  const scores = [x, heads, nq, nk];
+  if (bias) {
+    const fits = bias.rank <= 4 && bias.shape.every((d, i) => d === 1 || d === scores[4 - bias.rank + i]);
+    if (!fits) {
+      throw new ShapeError(
+        `attentionCore: bias ${formatShape(bias.shape)} does not broadcast to the scores ${formatShape(scores)} [X, heads, Nq, Nk]`,
+      );
+    }
+  }
+  if (mask) {
+    const nW = mask.shape[0]!;
+    if (mask.rank !== 3 || mask.shape[1] !== nq || mask.shape[2] !== nk || x % nW !== 0) {
+      throw new ShapeError(
+        `attentionCore: mask must be [nW, Nq, Nk] = [nW,${nq},${nk}] with the ${x} windows a multiple of nW, got ${formatShape(mask.shape)}`,
+      );
+    }
+  }
 }
 
 /** How many queries fit a score matrix of at most `maxElements` (at least one). */
