@@ -113,7 +113,7 @@ describe.runIf(testProject() === 'webgpu')('WebGPU device loss', () => {
   it('makes the CLI exit non-zero with a message naming the loss (child process)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'befunet-lost-'));
     const tsx = fileURLToPath(new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-    const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+    const main = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
     const args = [
       'job',
       '--backend',

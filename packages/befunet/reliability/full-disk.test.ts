@@ -20,7 +20,7 @@ import { nodeFileSystem } from '@befunet/common/node';
 import { testProject } from '@befunet/testing';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { runCli } from '../src/cli/run-cli.test-util.js';
+import { runCli } from '../../cli/src/run-cli.test-util.js';
 import { createBefunet } from '../src/model/befunet.js';
 import { fileCheckpointStore } from '../src/train/file-checkpoint-store.js';
 import { temporaryLeftovers } from './write-faults.js';

@@ -19,4 +19,5 @@ export {
 export { fixturePath, fixturesDir, fixtureTensor, loadFixture, nchwToNhwc } from './fixtures.ts';
 export { expectNoLeak } from './leaks.ts';
 export { saveAndReload } from './serialization.ts';
+export { temporaryFolder } from './temporary-folder.ts';
 export { type Closeness, closeness, expectClose, TOLERANCE, type Tolerance } from './tolerance.ts';
