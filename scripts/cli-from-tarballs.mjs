@@ -84,7 +84,7 @@ async function checkCli(dir) {
     ],
     [['--help'], 0, (r) => (/usage: befunet COMMAND/.test(r.stdout) ? undefined : 'no usage line')],
     [
-      ['info'],
+      ['info', '--preset', 'tiny'],
       0,
       (r) => (/backend: cpu/.test(r.stderr) ? undefined : `no 'backend: cpu' line: ${r.stderr.trim()}`),
     ],
