@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
+import { packTarballs } from '../pack-tarballs.mjs';
 import { PUBLISHED, WITHOUT_TFJS } from '../smoke/packages.mjs';
 import { codeBlocks, installLine } from './code-blocks.mjs';
 
@@ -50,19 +51,6 @@ function publishedPackages() {
       return [];
     }
   });
-}
-
-/** Packs every published package into `into`; returns npm name -> tarball path. */
-async function packAll(packages, into) {
-  const tarballs = new Map();
-  for (const { dir, name } of packages) {
-    const { stdout } = await exec('pnpm', ['pack', '--pack-destination', into], {
-      cwd: join(root, 'packages', dir),
-    });
-    const file = stdout.trim().split('\n').at(-1).trim();
-    tarballs.set(name, resolve(into, file));
-  }
-  return tarballs;
 }
 
 const PRELOAD = (backend) => `import * as tf from '@tensorflow/tfjs-core';
@@ -176,7 +164,7 @@ const unchecked = published.filter((p) => !isChecked(p));
 if (unchecked.length) console.log(`not checked: ${unchecked.map((p) => p.name).join(', ')}`);
 const packDir = mkdtempSync(join(tmpdir(), 'befunet-tarballs-'));
 try {
-  const tarballs = await packAll(published, packDir);
+  const tarballs = await packTarballs(published, packDir);
   for (const pkg of packages) await checkPackage(pkg, tarballs);
 } finally {
   rmSync(packDir, { recursive: true, force: true });

@@ -5,7 +5,8 @@
  *     something, and TF.js gradients are registered (or, for the TF.js-free ones, TF.js is not loaded;
  *     for @befunet/kernels, nothing is registered);
  *  2. all packages bundled with esbuild for Node.js: the bundle runs a few SGD steps and the loss falls;
- *  3. all packages bundled with esbuild for browsers: the bundle builds (no Node.js built-ins leak in).
+ *  3. all packages bundled with esbuild for browsers: the bundle builds (no Node.js built-ins leak in);
+ *  4. the `befunet` command installed from the packed tarballs with plain npm (scripts/cli-from-tarballs.mjs).
  * Prints one line per check and `N passed, N failed`.
  */
 import { execFile } from 'node:child_process';
@@ -102,6 +103,17 @@ try {
 } finally {
   rmSync(outDir, { recursive: true, force: true });
 }
+
+await check('befunet CLI from the packed tarballs (npm i @befunet/cli)', async () => {
+  const script = join(root, 'scripts', 'cli-from-tarballs.mjs');
+  try {
+    const { stdout } = await exec(process.execPath, [script], { cwd: root, timeout: 600_000 });
+    return stdout.trim().split('\n').at(-1);
+  } catch (error) {
+    const failures = `${error.stdout ?? ''}`.split('\n').filter((l) => l.startsWith('FAIL'));
+    throw new Error(failures.join(' | ') || error.message);
+  }
+});
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -10,8 +10,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FileWriteError } from '@befunet/common';
+import { backendOption, type Command } from '../../cli/src/command.js';
 import { runScriptCommand } from '../bench/lib/script-command.js';
-import { backendOption, type Command } from '../src/cli/command.js';
 import {
   checkpointSubject,
   type FaultOutcome,

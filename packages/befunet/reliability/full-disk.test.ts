@@ -1,66 +1,28 @@
 /**
  * A real full disk: a 64 MiB tmpfs (root only; skipped with the reason otherwise), filled so that the
- * next save runs out of space. The library's saves and the CLI's `job` must fail with a
- * FileWriteError naming the file and ENOSPC, and leave the previous checkpoint and model as they were.
+ * next save runs out of space. The library's saves must fail with a FileWriteError naming the file
+ * and ENOSPC, and leave the previous checkpoint and model as they were (the CLI's `job` on a full
+ * disk: @befunet/cli's test/full-disk.test.ts).
  */
-import { execFileSync } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statfsSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileWriteError } from '@befunet/common';
 import { nodeFileSystem } from '@befunet/common/node';
-import { testProject } from '@befunet/testing';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import {
+  expectSameBytes,
+  fillDisk,
+  savedModelWeights,
+  smallDisk,
+  temporaryLeftovers,
+  testProject,
+} from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { runCli } from '../src/cli/run-cli.test-util.js';
 import { createBefunet } from '../src/model/befunet.js';
 import { fileCheckpointStore } from '../src/train/file-checkpoint-store.js';
-import { temporaryLeftovers } from './write-faults.js';
 
-const mountPoint = mkdtempSync(join(tmpdir(), 'befunet-full-disk-'));
+const disk = smallDisk('befunet-full-disk-');
+const mountPoint = disk.path;
 let notMounted: string | undefined = 'not mounted yet';
-
-function mountSmallDisk(): string | undefined {
-  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mountPoint], { stdio: 'pipe' });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs failed: ${String((error as { stderr?: unknown }).stderr ?? error).trim()}`;
-  }
-}
-
-/** Fills the disk of `dir` but `leftBytes` with one file, removed by the returned function. */
-function fillDisk(dir: string, leftBytes: number): () => void {
-  const { bavail, bsize } = statfsSync(dir);
-  const filler = join(dir, 'filler');
-  writeFileSync(filler, Buffer.alloc(Math.max(0, Number(bavail) * Number(bsize) - leftBytes)));
-  return () => rmSync(filler, { force: true });
-}
-
-async function modelWeights(dir: string): Promise<Buffer[]> {
-  const model = await loadLayersModel(nodeFileSystem(dir));
-  const weights = model.getWeights().map((w) => Buffer.from(w.dataSync().slice().buffer));
-  model.dispose();
-  return weights;
-}
-
-/** Exact byte equality (vitest's deep equality walks megabytes element by element). */
-function expectSameBytes(actual: readonly Uint8Array[], expected: readonly Uint8Array[]) {
-  expect(actual.length).toBe(expected.length);
-  const differing = actual.flatMap((a, i) =>
-    Buffer.from(a).equals(Buffer.from(expected[i] as Uint8Array)) ? [] : [i],
-  );
-  expect(differing).toEqual([]);
-}
 
 function freshFolder(name: string): string {
   const dir = join(mountPoint, name);
@@ -74,12 +36,9 @@ function skipUnlessMounted(context: TestContext) {
 
 describe.runIf(testProject() === 'cpu')('a full disk (tmpfs)', () => {
   beforeAll(() => {
-    notMounted = mountSmallDisk();
+    notMounted = disk.mount();
   });
-  afterAll(() => {
-    if (!notMounted) execFileSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
-  });
+  afterAll(() => disk.remove());
 
   it('a model save fails with ENOSPC naming the file and keeps the previous model', async (context) => {
     skipUnlessMounted(context);
@@ -95,7 +54,7 @@ describe.runIf(testProject() === 'cpu')('a full disk (tmpfs)', () => {
       expect((error as FileWriteError).code).toBe('ENOSPC');
       expect((error as Error).message).toMatch(new RegExp(`^${dir}/weights\\.[0-9a-f]+\\.bin: .*ENOSPC`));
       expect(temporaryLeftovers(dir)).toEqual([]);
-      expectSameBytes(await modelWeights(dir), expected);
+      expectSameBytes(await savedModelWeights(dir), expected);
     } finally {
       empty();
       previous.dispose();
@@ -136,46 +95,4 @@ describe.runIf(testProject() === 'cpu')('a full disk (tmpfs)', () => {
       empty();
     }
   });
-
-  it('befunet job exits non-zero with a one-line FileWriteError and the previous run stays loadable', async (context) => {
-    skipUnlessMounted(context);
-    const out = join(freshFolder('cli'), 'run');
-    const job = [
-      'job',
-      '--backend',
-      'cpu',
-      '--steps',
-      '2',
-      '--batch',
-      '1',
-      '--size',
-      '32',
-      '--eval',
-      '2',
-      '--out',
-      out,
-    ];
-    await runCli(job);
-    const model = await modelWeights(join(out, 'model'));
-    const checkpoint = readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8');
-    // Room for the lock file, not for the model's weights (4 MB).
-    const empty = fillDisk(mountPoint, 256 << 10);
-    try {
-      const failed = await runCli([...job, '--resume']).then(
-        () => ({ code: 0, stderr: '' }),
-        (e: { code: number; stderr: string }) => e,
-      );
-      expect(failed.code).toBe(1);
-      expect(failed.stderr).toMatch(
-        new RegExp(`befunet: FileWriteError: ${out}/model/weights\\.[0-9a-f]+\\.bin: .*ENOSPC`),
-      );
-      expect(failed.stderr).not.toMatch(/^\s+at /m);
-      expect(temporaryLeftovers(out)).toEqual([]);
-      expectSameBytes(await modelWeights(join(out, 'model')), model);
-      expect(readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8')).toBe(checkpoint);
-      expect(readdirSync(join(out, 'model')).filter((f) => f.startsWith('weights.'))).toHaveLength(1);
-    } finally {
-      empty();
-    }
-  }, 120_000);
 });

@@ -6,9 +6,9 @@
  *        (from packages/befunet: node ../../node_modules/tsx/dist/cli.mjs reliability/fuzz.ts --help)
  */
 
+import { intOption } from '../../cli/src/args.js';
+import { backendOption, type Command } from '../../cli/src/command.js';
 import { runScriptCommand } from '../bench/lib/script-command.js';
-import { intOption } from '../src/cli/args.js';
-import { backendOption, type Command } from '../src/cli/command.js';
 import { defaultFuzzTargets, formatFuzzTable, fuzzReaders } from './fuzz-readers.js';
 import { refuseBombs, zipBombCases } from './zip-bombs.js';
 

@@ -5,7 +5,7 @@
  * each time in a fresh folder holding a previous version. Each outcome says what the folder held
  * afterwards (the previous version, the new one, or neither), the error, and leftover temporary files.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FileOps, nodeFileOps, nodeFileSystem } from '@befunet/common/node';
@@ -15,6 +15,7 @@ import {
   type FileCall,
   faultKindsFor,
   faultyFileOps,
+  temporaryLeftovers,
 } from '@befunet/testing';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
@@ -129,11 +130,6 @@ export function modelSubject(): SaveSubject {
       rmSync(template, { recursive: true, force: true });
     },
   };
-}
-
-/** Paths under `dir` of temporary files and unfinished folders. */
-export function temporaryLeftovers(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => /\.tmp|\.partial/.test(p));
 }
 
 /** `op path` with the folder and the varying parts (ids, hashes, temporary suffixes) replaced by placeholders. */

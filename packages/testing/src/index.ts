@@ -18,5 +18,8 @@ export {
 } from './finite-differences.ts';
 export { fixturePath, fixturesDir, fixtureTensor, loadFixture, nchwToNhwc } from './fixtures.ts';
 export { expectNoLeak } from './leaks.ts';
+export { expectSameBytes, savedModelWeights, temporaryLeftovers } from './saved-files.ts';
 export { saveAndReload } from './serialization.ts';
+export { fillDisk, type SmallDisk, smallDisk } from './small-disk.ts';
+export { temporaryFolder } from './temporary-folder.ts';
 export { type Closeness, closeness, expectClose, TOLERANCE, type Tolerance } from './tolerance.ts';

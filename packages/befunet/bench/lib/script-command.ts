@@ -2,10 +2,12 @@
  * Runs a `Command` (the `befunet` CLI's shape: summary, typed options, work) as a repository script,
  * for the commands that are not published (`bench/model.ts`, `reliability/fuzz.ts`): `--help`
  * prints the usage; bad options and library errors print one line and exit 1, as the CLI does.
+ * The option parser is the CLI's, by path: repository scripts only, so @befunet/core does not depend
+ * on @befunet/cli.
  */
 import { BefunetError } from '@befunet/common';
-import { parseOptions, usage } from '../../src/cli/args.js';
-import type { Command } from '../../src/cli/command.js';
+import { parseOptions, usage } from '../../../cli/src/args.js';
+import type { Command } from '../../../cli/src/command.js';
 import { type BackendName, useBackend } from '../../src/node/backend.js';
 
 export async function runScriptCommand(

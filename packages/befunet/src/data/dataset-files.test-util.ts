@@ -1,8 +1,8 @@
 /** Folders of files written by a test, and the error a promise rejects with, for the data set tests. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryFolder } from '@befunet/testing';
 import { expect } from 'vitest';
-import { temporaryFolder } from '../cli/run-cli.test-util.js';
 
 const made: { remove: () => void }[] = [];
 

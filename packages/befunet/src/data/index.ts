@@ -22,7 +22,8 @@ export {
   trainingBatch,
 } from './batches.js';
 export { checkSample } from './check-sample.js';
-export { type FilePair, imageKey, labelKey, pairFiles } from './file-pairing.js';
+export { type FilePair, imageKey, labelKey, pairFiles, stemOf } from './file-pairing.js';
+export { colourChannels, withChannels } from './image-channels.js';
 export { type MaskKind, type MaskLabels, maskLabels } from './mask-labels.js';
 export { type PixelMap, type ResampleEdge, resampleSample } from './resample.js';
 export { resizedDataset, resizeSample, resizeTo, type SampleSize } from './resize.js';

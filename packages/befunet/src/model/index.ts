@@ -13,6 +13,7 @@ export { importOfficialStateDict, type OfficialImportReport } from '../weights/o
 export { officialConfigFromStateDict } from '../weights/official-config.js';
 export { checkDecoderDuplicates, officialDecoderAssignments } from '../weights/official-decoder.js';
 export { befunetFromOfficialStateDict } from '../weights/official-model.js';
+export { loadPretrainedPidinet, type PretrainedPidinetReport } from '../weights/pretrained-pidinet.js';
 export {
   loadPretrainedSwin,
   type PretrainedSwinOptions,

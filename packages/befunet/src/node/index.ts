@@ -6,12 +6,14 @@ export { type Hdf5Dataset, type Hdf5ReadOptions, isHdf5, readHdf5 } from '@befun
 export type { NodeWebGpu, NodeWebGpuOptions, WebGpuPath } from '@befunet/kernels/node';
 export { initNodeWebGpu } from '@befunet/kernels/node';
 export { FolderDataset, type FolderDatasetOptions, IMAGE_EXTENSIONS } from '../data/folder-dataset.js';
+export { decodeFile, listFiles, readDataFile } from '../data/folder-files.js';
 export {
   NIFTI_EXTENSIONS,
   NiftiDataset,
   type NiftiDatasetOptions,
   SYNAPSE_CT_WINDOW,
 } from '../data/nifti-dataset.js';
+export { readNiftiFile } from '../data/nifti-files.js';
 export { SYNAPSE_CLASSES } from '../data/synapse/synapse-arrays.js';
 export { SynapseSliceDataset, type SynapseSliceOptions } from '../data/synapse/synapse-slice-dataset.js';
 export { readSynapseVolume, type SynapseVolume } from '../data/synapse/synapse-volume.js';

@@ -2,6 +2,8 @@
  * `@befunet/core/training`: the pieces `train()` is made of (optimizers, learning-rate schedules, the
  * checkpoint format, replayed training steps, running Dice), for custom training loops.
  */
+
+export { formatDuration } from '../util/progress.js';
 export { type AccumulatedGradients, accumulateGradients } from './accumulate-gradients.js';
 export { AdamW, type AdamWConfig, type ResolvedAdamWConfig } from './adamw.js';
 export {

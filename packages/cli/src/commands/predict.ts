@@ -8,20 +8,20 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError } from '@befunet/common';
 import { writeAtomically } from '@befunet/common/node';
-import { decodeImage, encodePng, gzip } from '@befunet/io';
+import { befunetConfigOf, predictImage, predictVolume, renderOverlay } from '@befunet/core';
+import { colourChannels, stemOf, withChannels } from '@befunet/core/data';
+import { formatLegend, type InferenceOptions } from '@befunet/core/inference';
+import { decodeImage, encodePng, gzip } from '@befunet/core/io';
+import {
+  decodeFile,
+  IMAGE_EXTENSIONS,
+  listFiles,
+  loadBefunet,
+  NIFTI_EXTENSIONS,
+  readDataFile,
+  readNiftiFile,
+} from '@befunet/core/node';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { stemOf } from '../../data/file-pairing.js';
-import { IMAGE_EXTENSIONS } from '../../data/folder-dataset.js';
-import { decodeFile, listFiles, readDataFile } from '../../data/folder-files.js';
-import { colourChannels, withChannels } from '../../data/image-channels.js';
-import { NIFTI_EXTENSIONS, readNiftiFile } from '../../data/nifti-files.js';
-import { formatLegend } from '../../inference/class-palette.js';
-import type { InferenceOptions } from '../../inference/inference-options.js';
-import { renderOverlay } from '../../inference/overlay.js';
-import { predictImage } from '../../inference/predict-image.js';
-import { predictVolume } from '../../inference/predict-volume.js';
-import { befunetConfigOf } from '../../model/befunet.js';
-import { loadBefunet } from '../../node/load-model.js';
 import { numberOption } from '../args.js';
 import { backendOption, type Command, type OptionValues } from '../command.js';
 import { windowOption } from '../data-options.js';

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeFileSystem } from '@befunet/common/node';
+import { befunetConfigOf } from '@befunet/core';
 import { testProject } from '@befunet/testing';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { befunetConfigOf } from '../model/befunet.js';
 import { CLI as cli, runCli, temporaryFolder } from './run-cli.test-util.js';
 
 const folder = temporaryFolder('befunet-cli-');
@@ -14,8 +14,8 @@ afterAll(folder.remove);
 // The CLI runs in child processes that pick their backend by flag: once, in the cpu project.
 describe.runIf(testProject() === 'cpu')('befunet CLI', () => {
   it('--version prints the package version from package.json', async () => {
-    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    expect((await runCli(['--version'])).stdout.trim()).toBe(`@befunet/core ${manifest.version}`);
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect((await runCli(['--version'])).stdout.trim()).toBe(`@befunet/cli ${manifest.version}`);
   });
 
   it('runs the main job end to end: trains, evaluates, saves a loadable model and the metrics', async () => {

@@ -10,14 +10,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@befunet/common';
 import { nodeFileSystem } from '@befunet/common/node';
-import type { EdgeEncoder } from '@befunet/pdc';
+import {
+  type BefunetPreset,
+  befunetConfig,
+  befunetFromOfficialStateDict,
+  createBefunet,
+  loadPretrainedSwin,
+  type pdc,
+  readCheckpoint,
+} from '@befunet/core';
+import { loadPretrainedPidinet } from '@befunet/core/model';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createBefunet } from '../../model/befunet.js';
-import { type BefunetPreset, befunetConfig } from '../../model/config.js';
-import { befunetFromOfficialStateDict } from '../../weights/official-model.js';
-import { loadPretrainedPidinet } from '../../weights/pretrained-pidinet.js';
-import { loadPretrainedSwin } from '../../weights/pretrained-swin.js';
-import { readCheckpoint } from '../../weights/read-checkpoint.js';
 import { intOption } from '../args.js';
 import { backendOption, type Command, type OptionValues } from '../command.js';
 
@@ -44,7 +47,7 @@ async function importPretrained(o: OptionValues): Promise<{ model: tfl.LayersMod
       report.swin = loadPretrainedSwin(model, await readStateDict(String(o.swin)));
     }
     if (o.pidinet !== undefined) {
-      const encoder = model.getLayer('edge_encoder') as unknown as EdgeEncoder;
+      const encoder = model.getLayer('edge_encoder') as unknown as pdc.EdgeEncoder;
       report.pidinet = loadPretrainedPidinet(encoder, await readStateDict(String(o.pidinet)));
     }
   } catch (error) {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodePng, encodeNifti, encodePng, readNifti } from '@befunet/io';
+import { decodePng, encodeNifti, encodePng, readNifti } from '@befunet/core/io';
 import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, temporaryFolder } from '../run-cli.test-util.js';

@@ -1,7 +1,8 @@
 /** `befunet job`: the main job on the embedded synthetic data (README command 1). */
-import { runMainJob } from '../../jobs/main-job.js';
+
 import { intOption, numberOption } from '../args.js';
 import { backendOption, type Command } from '../command.js';
+import { runMainJob } from '../jobs/main-job.js';
 
 export const jobCommand: Command = {
   summary:

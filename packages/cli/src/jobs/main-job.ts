@@ -10,11 +10,13 @@
  * input and upsamples, so smaller images (32x32) cap the Dice near 0.7.
  */
 
-import { randomRot90Flip } from '../data/augment/rot90-flip.js';
-import type { Augmentation } from '../data/batches.js';
-import { SyntheticDataset } from '../data/synthetic-dataset.js';
-import { createBefunet } from '../model/befunet.js';
-import { befunetConfig } from '../model/config.js';
+import {
+  type Augmentation,
+  befunetConfig,
+  createBefunet,
+  randomRot90Flip,
+  SyntheticDataset,
+} from '@befunet/core';
 import { runTraining, type TrainingRunResult } from './training-run.js';
 
 export interface MainJobOptions {

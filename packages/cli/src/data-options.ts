@@ -6,12 +6,8 @@
  *   --synapse DIR [--list FILE]      the official Synapse training slices (train_npz)
  */
 import { ConfigError } from '@befunet/common';
-import type { SegmentationDataset } from '../data/dataset.js';
-import { FolderDataset } from '../data/folder-dataset.js';
-import type { MaskKind } from '../data/mask-labels.js';
-import { NiftiDataset } from '../data/nifti-dataset.js';
-import { SynapseSliceDataset } from '../data/synapse/synapse-slice-dataset.js';
-import { SyntheticDataset } from '../data/synthetic-dataset.js';
+import { type MaskKind, type SegmentationDataset, SyntheticDataset } from '@befunet/core';
+import { FolderDataset, NiftiDataset, SynapseSliceDataset } from '@befunet/core/node';
 import { intOption } from './args.js';
 import type { OptionValues } from './command.js';
 

@@ -5,12 +5,12 @@
  * work stopped by Ctrl-C exits 130, as a shell reports a SIGINT.
  */
 import { BefunetError, InterruptedError, WebGpuDeviceLostError } from '@befunet/common';
+import { type BackendName, useBackend } from '@befunet/core/node';
 import { deviceLoss } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendName, useBackend } from '../node/backend.js';
-import { LIBRARY_VERSION } from '../train/version.js';
 import { parseOptions, usage } from './args.js';
 import { COMMANDS, REPOSITORY_COMMANDS } from './commands/index.js';
+import { cliVersion } from './version.js';
 
 /**
  * Fault injection for the reliability tests: `BEFUNET_INJECT_DEVICE_LOSS_MS=N` destroys the WebGPU
@@ -37,7 +37,7 @@ function asDeviceLoss(error: unknown, command: string): unknown {
 async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
   if (name === '--version' || name === '-v' || name === 'version') {
-    console.log(`@befunet/core ${LIBRARY_VERSION}`);
+    console.log(`@befunet/cli ${cliVersion()}`);
     return 0;
   }
   if (name === 'help' || name === '--help' || name === '-h') {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeFileSystem } from '@befunet/common/node';
-import { type EdgeEncoder, pidinetKeys } from '@befunet/pdc';
+import { befunetConfigOf, pdc } from '@befunet/core';
 import {
   expectClose,
   fixturePath,
@@ -14,7 +14,6 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { befunetConfigOf } from '../../model/befunet.js';
 import { runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 const out = temporaryFolder('befunet-import-');
@@ -68,8 +67,8 @@ describe.runIf(testProject() === 'cpu')('befunet import', () => {
     const report = JSON.parse(readFileSync(join(dir, 'import-report.json'), 'utf8'));
     expect(report.pidinet.loaded).toContain('init_block.weight');
     const model = await tfl.loadLayersModel(nodeFileSystem(dir));
-    const encoder = model.getLayer('edge_encoder') as unknown as EdgeEncoder;
-    const stem = pidinetKeys(encoder).find((k) => k.key === 'init_block.weight')!;
+    const encoder = model.getLayer('edge_encoder') as unknown as pdc.EdgeEncoder;
+    const stem = pdc.pidinetKeys(encoder).find((k) => k.key === 'init_block.weight')!;
     const expected = fixtureTensor(
       loadFixture('official/pidinet_small_bsds.safetensors'),
       'init_block.weight',

@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBefunet, SyntheticDataset } from '@befunet/core';
 import { runOnBackend } from '@befunet/testing';
 import { describe, expect, it } from 'vitest';
-import { SyntheticDataset } from '../data/synthetic-dataset.js';
-import { createBefunet } from '../model/befunet.js';
 import { acquireRunLock, LOCK_FILE, RunFolderInUseError } from './run-lock.js';
 import { runTraining } from './training-run.js';
 

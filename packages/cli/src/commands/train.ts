@@ -4,22 +4,26 @@
  * flip or +-20 degree rotation), validating on a seeded held-out fraction, with resumable checkpoints.
  */
 import { ConfigError } from '@befunet/common';
+import {
+  type Augmentation,
+  type BefunetPreset,
+  befunetConfig,
+  befunetConfigOf,
+  createBefunet,
+  intensityJitter,
+  officialGeometry,
+  randomRot90Flip,
+  resizedDataset,
+  resizeTo,
+  splitDataset,
+} from '@befunet/core';
+import { loadBefunet } from '@befunet/core/node';
+import type { LrSchedule, OptimizerConfig } from '@befunet/core/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { intensityJitter } from '../../data/augment/intensity-jitter.js';
-import { officialGeometry } from '../../data/augment/official.js';
-import { randomRot90Flip } from '../../data/augment/rot90-flip.js';
-import type { Augmentation } from '../../data/batches.js';
-import { resizedDataset, resizeTo } from '../../data/resize.js';
-import { splitDataset } from '../../data/split.js';
-import { runTraining } from '../../jobs/training-run.js';
-import { befunetConfigOf, createBefunet } from '../../model/befunet.js';
-import { type BefunetPreset, befunetConfig } from '../../model/config.js';
-import { loadBefunet } from '../../node/load-model.js';
-import type { OptimizerConfig } from '../../train/optimizer.js';
-import type { LrSchedule } from '../../train/schedule.js';
 import { intOption, numberOption } from '../args.js';
 import { backendOption, type Command, type OptionValues } from '../command.js';
 import { dataOptions, datasetFromOptions } from '../data-options.js';
+import { runTraining } from '../jobs/training-run.js';
 
 function augmentationsOf(o: OptionValues, size: number): Augmentation[] {
   const kind = String(o.augment);

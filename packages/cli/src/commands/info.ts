@@ -1,10 +1,15 @@
 /** `befunet info`: the backend, and a model's parameters per component and GMACs per image. */
+
+import {
+  type BefunetPreset,
+  befunetConfig,
+  befunetConfigOf,
+  createBefunet,
+  modelReport,
+} from '@befunet/core';
+import { loadBefunet } from '@befunet/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { befunetConfigOf, createBefunet } from '../../model/befunet.js';
-import { type BefunetPreset, befunetConfig } from '../../model/config.js';
-import { modelReport } from '../../model/report.js';
-import { loadBefunet } from '../../node/load-model.js';
 import { intOption } from '../args.js';
 import { backendOption, type Command } from '../command.js';
 

@@ -4,12 +4,8 @@
  */
 
 import { ConfigError } from '@befunet/common';
-import { METRIC_NAMES } from '@befunet/losses';
-import { resizedDataset } from '../../data/resize.js';
-import { befunetConfigOf } from '../../model/befunet.js';
-import { loadBefunet } from '../../node/load-model.js';
-import { evaluate } from '../../train/evaluate.js';
-import { Progress } from '../../util/progress.js';
+import { befunetConfigOf, evaluate, losses, Progress, resizedDataset } from '@befunet/core';
+import { loadBefunet } from '@befunet/core/node';
 import { backendOption, type Command } from '../command.js';
 import { dataOptions, datasetFromOptions } from '../data-options.js';
 
@@ -51,9 +47,9 @@ export const evalCommand: Command = {
         console.log(JSON.stringify({ data: data.name, ...metrics }, null, 2));
         return;
       }
-      const header = `${'class'.padEnd(8)}${METRIC_NAMES.map((m) => m.padStart(12)).join('')}`;
-      const row = (label: string, m: Record<(typeof METRIC_NAMES)[number], number>) =>
-        `${label.padEnd(8)}${METRIC_NAMES.map((k) => m[k].toFixed(4).padStart(12)).join('')}`;
+      const header = `${'class'.padEnd(8)}${losses.METRIC_NAMES.map((m) => m.padStart(12)).join('')}`;
+      const row = (label: string, m: Record<(typeof losses.METRIC_NAMES)[number], number>) =>
+        `${label.padEnd(8)}${losses.METRIC_NAMES.map((k) => m[k].toFixed(4).padStart(12)).join('')}`;
       console.log(
         [
           `${data.name}: ${metrics.cases} images (HD95 in pixels)`,

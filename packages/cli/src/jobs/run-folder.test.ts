@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@befunet/common';
 import { testProject } from '@befunet/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { temporaryFolder } from '../cli/run-cli.test-util.js';
+import { temporaryFolder } from '../run-cli.test-util.js';
 import { claimRunFolder, previousRunEntries } from './run-folder.js';
 
 const tmp = temporaryFolder('befunet-run-folder-');

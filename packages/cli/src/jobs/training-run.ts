@@ -10,17 +10,21 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InterruptedError } from '@befunet/common';
 import { nodeFileSystem, writeAtomically } from '@befunet/common/node';
-import type { AggregatedMetrics } from '@befunet/losses';
+import {
+  befunetConfigOf,
+  checkDataset,
+  type losses,
+  predictImage,
+  renderOverlay,
+  type SegmentationDataset,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from '@befunet/core';
+import { formatLegend } from '@befunet/core/inference';
+import { fileCheckpointStore } from '@befunet/core/node';
+import { formatDuration } from '@befunet/core/training';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { checkDataset } from '../data/check-dataset.js';
-import type { SegmentationDataset } from '../data/dataset.js';
-import { formatLegend } from '../inference/class-palette.js';
-import { renderOverlay } from '../inference/overlay.js';
-import { predictImage } from '../inference/predict-image.js';
-import { befunetConfigOf } from '../model/befunet.js';
-import { fileCheckpointStore } from '../train/file-checkpoint-store.js';
-import { type TrainOptions, type TrainResult, train } from '../train/trainer.js';
-import { formatDuration } from '../util/progress.js';
 import { claimRunFolder, type RunFolderPolicy } from './run-folder.js';
 import { acquireRunLock, LOCK_FILE, type RunLock } from './run-lock.js';
 
@@ -43,7 +47,7 @@ export interface TrainingRunOptions extends Omit<TrainOptions, 'validation' | 'c
 export interface TrainingRunResult {
   train: TrainResult;
   /** Metrics of the final model on the validation data. */
-  final?: AggregatedMetrics;
+  final?: losses.AggregatedMetrics;
   seconds: number;
   outDir: string;
 }
