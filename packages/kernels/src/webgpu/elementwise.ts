@@ -3,6 +3,7 @@
  * divides by 4) of same-shape inputs, scalars as uniforms (no scalar tensors uploaded per call).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ownKernels } from '../own-kernels.js';
 import { runFlatProgram, type WebGpuBackend } from './program.js';
 
 /**
@@ -50,6 +51,5 @@ export function elementwiseKernel(
 
 /** Registers `elementwiseKernel(...)` now (idempotent): for kernels a program defines at its start. */
 export function registerElementwiseKernel(...args: Parameters<typeof elementwiseKernel>): void {
-  const config = elementwiseKernel(...args);
-  if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+  ownKernels([elementwiseKernel(...args)])();
 }
