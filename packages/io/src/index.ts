@@ -15,6 +15,16 @@ export {
   zlibCompress,
   zlibDecompress,
 } from './deflate.js';
+export {
+  type DicomFile,
+  DicomSeriesError,
+  type DicomSeriesInfo,
+  type DicomSeriesOptions,
+  type DicomSeriesReason,
+  type DicomVolume,
+  listDicomSeries,
+  readDicomSeries,
+} from './dicom/index.js';
 export { BefunetError, ConfigError, FileFormatError, InvalidValueError } from './errors.js';
 export { type DecodedImage, decodeImage } from './image.js';
 export { decodeJpeg, isJpeg, JPEG_MAX_PIXELS, type JpegImage } from './jpeg.js';
