@@ -3,7 +3,8 @@
 #  - Node.js >= 20.19 must be present;
 #  - Mesa's EGL/OpenGL drivers, on which Dawn runs software WebGPU (llvmpipe) when there is no GPU;
 #  - the independent tools the tests compare against: libjpeg's cjpeg/djpeg (JPEG files and reference
-#    decodes), h5py (HDF5 and Synapse files written by the HDF5 library itself), and Chromium (the
+#    decodes), h5py (HDF5 and Synapse files written by the HDF5 library itself), pydicom and dcmtk
+#    (DICOM series written, DICOM SEG read back), and Chromium (the
 #    demo page's end-to-end test, WebGPU on SwiftShader);
 #  - pnpm at the pinned version;
 #  - the workspace dependencies, exactly as the lockfile pins them.
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
-DEBIAN_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libjpeg-turbo-progs python3-h5py chromium)
+DEBIAN_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libjpeg-turbo-progs python3-h5py python3-pydicom dcmtk chromium)
 
 node -e 'const [a, b] = process.versions.node.split(".").map(Number);
   if (a < 20 || (a === 20 && b < 19)) { console.error(`setup: Node.js >= 20.19 is required, found ${process.version}`); process.exit(1); }'

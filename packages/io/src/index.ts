@@ -45,3 +45,11 @@ export {
   sformAffine,
 } from './nifti/index.js';
 export { decodePng, encodePng, isPng, PNG_MAX_PIXELS, type PngImage, type PngInput } from './png.js';
+export {
+  type MetaImageHeader,
+  type NrrdHeader,
+  readMetaImage,
+  readMetaImageHeader,
+  readNrrd,
+  readNrrdHeader,
+} from './raster/index.js';

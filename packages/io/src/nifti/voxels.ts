@@ -42,7 +42,7 @@ function scaling(header: NiftiHeader): { slope: number; inter: number } {
   return { slope: header.sclSlope, inter: Number.isFinite(header.sclInter) ? header.sclInter : 0 };
 }
 
-function voxelGetter(view: DataView, dtype: NiftiDType, le: boolean): (i: number) => number {
+export function voxelGetter(view: DataView, dtype: NiftiDType, le: boolean): (i: number) => number {
   switch (dtype) {
     case 'uint8':
       return (i) => view.getUint8(i);
