@@ -17,12 +17,15 @@ export {
 } from './deflate.js';
 export {
   type DicomFile,
+  type DicomSegOptions,
   DicomSeriesError,
   type DicomSeriesInfo,
   type DicomSeriesOptions,
   type DicomSeriesReason,
   type DicomVolume,
+  encodeDicomSeg,
   listDicomSeries,
+  newUid,
   readDicomSeries,
 } from './dicom/index.js';
 export { BefunetError, ConfigError, FileFormatError, InvalidValueError } from './errors.js';
