@@ -1,6 +1,8 @@
 // DICOM series written by pydicom (scripts/clinical-fixtures.py) with known geometry; the expected
 // affines are computed by the script from the geometry it wrote, the voxels from its formula.
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeNifti } from '../nifti/encode.js';
+import { readNifti } from '../nifti/read.js';
 import { type ClinicalFiles, storedValue, writeClinicalFiles } from '../testing/clinical-files.js';
 import { DicomSeriesError, type DicomSeriesReason } from './errors.js';
 import { listDicomSeries, readDicomSeries } from './series.js';
@@ -47,6 +49,18 @@ describe('readDicomSeries on pydicom series', () => {
       expect(volume.header.dtype).toBe('int16');
     });
   }
+
+  it('labels written as NIfTI with its header keep the geometry pydicom wrote', () => {
+    const want = files.expected.oblique!;
+    const volume = readDicomSeries(files.folder('oblique'));
+    const labels = Uint8Array.from(volume.data, (v) => (v > 0 ? 1 : 0));
+    const nifti = readNifti(encodeNifti({ shape: volume.shape, data: labels }, volume.header), 'labels.nii');
+    expect(nifti.shape).toEqual(want.size);
+    for (const [r, row] of nifti.header.affine.entries()) {
+      for (const [c, v] of row.entries()) expect(v, `affine[${r}][${c}]`).toBeCloseTo(want.affine[r]![c]!, 5);
+    }
+    expect(Array.from(nifti.data)).toEqual(Array.from(labels));
+  });
 
   it('lists the series of a mixed folder and reads the one chosen', () => {
     const series = listDicomSeries(files.folder('mixed'));
