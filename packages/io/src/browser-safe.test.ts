@@ -9,13 +9,14 @@ describe('the modules of @befunet/io', () => {
     const dir = new URL('./', import.meta.url);
     // hdf5.ts is the Node-only subpath `@befunet/io/hdf5`; the main entry must not reach it.
     // testing/ holds test helpers, not built into dist (tsconfig.build.json excludes it).
-    expect(readFileSync(new URL('index.ts', dir), 'utf8')).not.toMatch(/hdf5/);
+    expect(readFileSync(new URL('index.ts', dir), 'utf8')).not.toMatch(/hdf5|dicom-folder/);
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
       (f) =>
         f.endsWith('.ts') &&
         !f.endsWith('.test.ts') &&
         !f.endsWith('.d.ts') &&
         f !== 'hdf5.ts' &&
+        f !== 'dicom-folder.ts' &&
         !f.startsWith('testing/'),
     );
     expect(files).toContain('deflate.ts');
