@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePng, encodeNifti, encodePng, readNifti } from '@befunet/core/io';
 import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The clinical files of @befunet/io's fixture script (pydicom series, NRRD and MetaImage from the specs).
+import { PYTHON, writeClinicalFiles } from '../../../io/src/testing/clinical-files.js';
 import { CLI, runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 /** An ISIC-style folder: RGB images (40x36, not the model's size) with a bright disc, binary masks. */
@@ -251,6 +253,46 @@ describe.runIf(testProject() === 'cpu')('befunet train / eval / predict on a fol
     await runCli([...predictPair, '--input', join(tmp.path, 'pair.hdr')]);
     const fromPair = readNifti(new Uint8Array(readFileSync(join(out, 'pair_labels.nii.gz'))));
     expect(fromPair.data).toEqual(written.data);
+  });
+
+  it("predicts NRRD, MetaImage and a DICOM series folder: NIfTI labels with the writer's geometry, and a SEG", async () => {
+    const clinical = writeClinicalFiles();
+    try {
+      const out = join(tmp.path, 'clinical');
+      const predict = ['predict', '--backend', 'cpu', '--model', join(run, 'model'), '--out', out];
+      const cases = [
+        ['detached.nhdr', 'detached_labels.nii.gz', 'nrrd-ras'],
+        ['plain.mhd', 'plain_labels.nii.gz', 'metaimage'],
+        ['axial', 'axial_labels.nii.gz', 'axial'],
+      ] as const;
+      for (const [input, output, expectedCase] of cases) {
+        await runCli([...predict, '--input', join(clinical.dir, input)]);
+        const labels = readNifti(new Uint8Array(readFileSync(join(out, output))));
+        const { affine, size } = clinical.expected[expectedCase]!;
+        expect(labels.shape, input).toEqual(size);
+        // The affine the writer computed (RAS), as the label file's sform carries it.
+        for (const [r, row] of labels.header.sformMatrix.entries()) {
+          for (const [c, v] of row.entries()) {
+            expect(v, `${input} affine [${r}][${c}]`).toBeCloseTo(affine[r]![c]!, 4);
+          }
+        }
+      }
+      // pydicom reads the SEG: the model's one foreground class as one segment, the source series.
+      const seg = join(out, 'axial_seg.dcm');
+      const readBack = `import json, sys, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+print(json.dumps({"series": ds.ReferencedSeriesSequence[0].SeriesInstanceUID,
+  "segments": len(ds.SegmentSequence), "frames": int(ds.NumberOfFrames), "modality": ds.Modality}))`;
+      const back = JSON.parse(execFileSync(PYTHON, ['-c', readBack, seg], { encoding: 'utf8' }));
+      expect(back).toEqual({
+        series: clinical.expected.axial!.series,
+        segments: 1,
+        frames: clinical.expected.axial!.size[2],
+        modality: 'SEG',
+      });
+    } finally {
+      clinical.remove();
+    }
   });
 
   it('says what to fix: missing folder, image without mask, bad option, missing model', async () => {

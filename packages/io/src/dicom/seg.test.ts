@@ -100,6 +100,24 @@ describe('encodeDicomSeg', () => {
     },
   );
 
+  it('classes: one segment per class, also for a class no voxel has (an empty frame each)', () => {
+    const source = readDicomSeries(files.folder('axial'));
+    const nz = source.shape[2]!;
+    const path = join(files.dir, 'empty.seg.dcm');
+    writeFileSync(path, encodeDicomSeg(new Uint8Array(source.data.length), source, { classes: 2 }));
+    const back = JSON.parse(execFileSync(PYTHON, ['-c', READ_BACK, path], { encoding: 'utf8' }));
+    expect(back.segments).toEqual([
+      [1, 'Label 1'],
+      [2, 'Label 2'],
+    ]);
+    expect(back.frames).toHaveLength(2 * nz);
+    for (const frame of back.frames) expect(frame.ones).toEqual([]);
+    const three = Uint8Array.from(source.data, (_, p) => (p === 0 ? 3 : 0));
+    expect(() => encodeDicomSeg(three, source, { classes: 2 })).toThrow(
+      /classes must be an integer >= the largest label \(3\), got 2/,
+    );
+  });
+
   it('refuses a volume of another size, or without labels', () => {
     const source = readDicomSeries(files.folder('axial'));
     expect(() => encodeDicomSeg(new Uint8Array(3), source)).toThrow(ConfigError);

@@ -14,6 +14,11 @@ export interface DicomSegOptions {
   readonly labels?: readonly string[];
   /** SeriesDescription. Default 'BEFUnet segmentation'. */
   readonly seriesDescription?: string;
+  /**
+   * Foreground classes (a model's classes less the background): one segment each, including a
+   * class no voxel has. Default: the largest label.
+   */
+  readonly classes?: number;
 }
 
 /** A UID under the 2.25 root (PS3.5 B.2: a UUID as one decimal integer). */
@@ -39,13 +44,18 @@ export function encodeDicomSeg(
     throw new ConfigError(
       `encodeDicomSeg: ${labels.length} labels, the source volume has ${nx} x ${ny} x ${nz}`,
     );
-  let classes = 0;
+  let largest = 0;
   for (let p = 0; p < labels.length; p++) {
     const v = labels[p]!;
     if (!Number.isInteger(v) || v < 0 || v > 65535)
       throw new ConfigError(`encodeDicomSeg: label ${v} at ${p} is not an integer in 0..65535`);
-    classes = Math.max(classes, v);
+    largest = Math.max(largest, v);
   }
+  const classes = options.classes ?? largest;
+  if (!Number.isInteger(classes) || classes < 0 || largest > classes)
+    throw new ConfigError(
+      `encodeDicomSeg: classes must be an integer >= the largest label (${largest}), got ${options.classes}`,
+    );
   if (classes === 0)
     throw new ConfigError(
       'encodeDicomSeg: the label volume has no label above 0: a SEG needs one segment at least',
