@@ -26,6 +26,14 @@ describe.runIf(testProject() === 'cpu')('CLI arguments', () => {
     expect(() => parseOptions(['--lr', '--bogus'], SPECS)).toThrow(ConfigError);
   });
 
+  it('a leading -- (what `pnpm job -- --resume` forwards) is dropped; a later one still ends the options', () => {
+    expect(parseOptions(['--', '--lr', '0.5', '--no-replay'], SPECS)).toMatchObject({
+      lr: '0.5',
+      'no-replay': true,
+    });
+    expect(() => parseOptions(['--lr', '0.5', '--', '--no-replay'], SPECS)).toThrow(/positional/i);
+  });
+
   it('help: every description starts in one column past the longest option; a false flag shows no default', () => {
     const lines = usage('train', 'train a model', SPECS).split('\n').slice(1);
     expect(lines).toHaveLength(4);

@@ -35,14 +35,19 @@ function joinNegativeValues(argv: string[], specs: OptionSpecs): string[] {
   return out;
 }
 
-/** Parses `argv` against `specs`; unknown options are an error that lists the known ones. */
+/**
+ * Parses `argv` against `specs`; unknown options are an error that lists the known ones. A leading
+ * `--` is dropped: `pnpm job -- --resume` (pnpm 12) forwards the separator itself, after which
+ * `parseArgs` would read every option as a positional.
+ */
 export function parseOptions(
   argv: string[],
   specs: OptionSpecs,
 ): Record<string, string | boolean | undefined> {
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
   try {
     const { values } = parseArgs({
-      args: joinNegativeValues(argv, specs),
+      args: joinNegativeValues(args, specs),
       options: Object.fromEntries(
         Object.entries(specs).map(([k, s]) => [k, { type: s.type, default: s.default }]),
       ),

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   denseConvCases,
   depthwiseConvCases,
+  expectClose,
   expectDepthwiseFilterGradientAsCpu,
   expectDepthwiseInputGradientAsCpu,
   expectSameAsCpu as expectSameAsCpuOn,
@@ -14,6 +15,8 @@ import {
   random,
   runKernel,
 } from '../kernel-cases.test-util.js';
+import { conv2dBackpropFilterByProducts } from './wasm-conv2d-backprop-filter.js';
+import type { WasmBackend } from './wasm-heap.js';
 import { registerWasmTrainingKernels, restoreWasmKernels } from './wasm-kernels.js';
 
 const prepareWasm = () => registerWasmTrainingKernels();
@@ -32,6 +35,55 @@ describe('wasm kernels, against the cpu backend', () => {
       { x: random(xShape, 1), dy },
       { strides: stride, pad, dataFormat: 'NHWC', filterShape },
     );
+  });
+
+  // The filter gradient's definition, summed directly (TF.js's 'same' padding puts the extra row or
+  // column at the bottom / right): dW[kh, kw, ci, co] = sum over b, oy, ox of x[b, oy*s + kh - pt,
+  // ox*s + kw - pl, ci] * dy[b, oy, ox, co].
+  function filterGradientBySum(x: Input, dy: Input, k: number, s: number, padTop: number): number[] {
+    const [b, h, w, cin] = x.shape as [number, number, number, number];
+    const [, oh, ow, cout] = dy.shape as [number, number, number, number];
+    const dw = new Array<number>(k * k * cin * cout).fill(0);
+    for (let n = 0; n < b; n++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let kh = 0; kh < k; kh++)
+            for (let kw = 0; kw < k; kw++) {
+              const iy = oy * s + kh - padTop;
+              const ix = ox * s + kw - padTop;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              for (let ci = 0; ci < cin; ci++)
+                for (let co = 0; co < cout; co++)
+                  dw[((kh * k + kw) * cin + ci) * cout + co]! +=
+                    x.values[((n * h + iy) * w + ix) * cin + ci]! *
+                    dy.values[((n * oh + oy) * ow + ox) * cout + co]!;
+            }
+    return dw;
+  }
+
+  it.each([
+    ['one position per chunk', 1],
+    ['7 positions per chunk (the last one shorter)', 7],
+  ])('Conv2DBackpropFilter summed over chunks of positions: %s', async (_, positionsPerChunk) => {
+    const x = random([2, 5, 6, 3], 21);
+    const dy = random([2, 5, 6, 4], 22);
+    const attrs = {
+      strides: 1,
+      pad: 'same' as const,
+      filterShape: [3, 3, 3, 4] as [number, number, number, number],
+    };
+    const values = await runOnBackend('wasm', async () => {
+      registerWasmTrainingKernels();
+      const [xt, dyt] = [tf.tensor(x.values, x.shape), tf.tensor(dy.values, dy.shape)];
+      const backend = tf.backend() as unknown as WasmBackend;
+      const info = conv2dBackpropFilterByProducts(backend, xt, dyt, attrs, positionsPerChunk * 27);
+      const dw = tf.engine().makeTensorFromTensorInfo(info);
+      expect(dw.shape).toEqual([3, 3, 3, 4]);
+      const out = Array.from(await dw.data());
+      tf.dispose([xt, dyt, dw]);
+      return out;
+    });
+    expectClose(values, filterGradientBySum(x, dy, 3, 1, 1));
   });
 
   it.each(depthwiseConvCases)('DepthwiseConv2dNativeBackpropFilter: %s', (...c) =>
