@@ -13,12 +13,18 @@ import {
   assertPositiveInteger,
   ConfigError,
   relativePositionIndex,
+  SHIFT_MASK_VALUE,
   ShapeError,
 } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Additive attention logit for a forbidden pair: finite, so a fully masked row gives no NaN. */
-export const MASKED_LOGIT = -1e9;
+/**
+ * Additive attention logit for a forbidden pair (another shifted region, or a padding key): the
+ * window geometry's one mask constant, SHIFT_MASK_VALUE (-100, as Swin and the official code).
+ * LCAF used -1e9 before; exp(-100) is below float32's resolution next to the unmasked terms, so
+ * outputs on the saved models are unchanged (checked bit for bit on test-fixtures/main-models).
+ */
+export const MASKED_LOGIT = SHIFT_MASK_VALUE;
 
 /** Everything that depends on the grid and the window configuration. */
 export interface WindowGeometry {
