@@ -6,8 +6,7 @@
  *        (from packages/befunet: node ../../node_modules/tsx/dist/cli.mjs bench/model.ts --help)
  */
 
-import { intOption } from '../../cli/src/args.js';
-import { backendOption, type Command } from '../../cli/src/command.js';
+import { backendOption, type Command, intOption } from '@befunet/common/node';
 import { createBefunet } from '../src/model/befunet.js';
 import { type BefunetPreset, befunetConfig } from '../src/model/config.js';
 import { benchModel, formatBenchTable } from './lib/model-bench.js';

@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FileWriteError } from '@befunet/common';
-import { backendOption, type Command } from '../../cli/src/command.js';
+import { backendOption, type Command } from '@befunet/common/node';
 import { runScriptCommand } from '../bench/lib/script-command.js';
 import {
   checkpointSubject,

@@ -6,8 +6,7 @@
  *        (from packages/befunet: node ../../node_modules/tsx/dist/cli.mjs reliability/fuzz.ts --help)
  */
 
-import { intOption } from '../../cli/src/args.js';
-import { backendOption, type Command } from '../../cli/src/command.js';
+import { backendOption, type Command, intOption } from '@befunet/common/node';
 import { runScriptCommand } from '../bench/lib/script-command.js';
 import { defaultFuzzTargets, formatFuzzTable, fuzzReaders } from './fuzz-readers.js';
 import { refuseBombs, zipBombCases } from './zip-bombs.js';

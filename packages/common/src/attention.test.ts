@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectClose, expectError, expectNoLeak, TOLERANCE } from '../../testing/src/index.ts';
 import { attentionCore } from './attention.js';
-import { ShapeError } from './errors.js';
+import { ConfigError, ShapeError } from './errors.js';
 
 /** `n` float32 values in (-2, 2) from a linear congruential generator. */
 const seeded = (n: number, seed: number) => {
@@ -305,6 +305,69 @@ describe('attentionCore', () => {
     expect(() => attentionCore(q, k, tf.zeros([2, 2, 5, 4]) as tf.Tensor4D, { scale: 1 })).toThrow(
       /inner shapes \(4\) and \(5\)/,
     );
+  });
+
+  it.each([
+    ['k', [2, 2, 4, 5], /q and k must have the same width d for q k\^T: inner shapes \(4\) and \(5\)/],
+    ['v', [2, 2, 5, 4], /k and v must have the same number of keys Nk: inner shapes \(4\) and \(5\)/],
+    ['v', [2, 2, 4, 3], /v must have the width d of q and k: inner shapes \(4\) and \(3\)/],
+    // X or heads 1 would broadcast in matMul without an error.
+    ['k', [1, 2, 4, 4], /q and k must have the same X \(windows or images\): inner shapes \(2\) and \(1\)/],
+    ['v', [1, 2, 4, 4], /q and v must have the same X \(windows or images\): inner shapes \(2\) and \(1\)/],
+    ['k', [2, 1, 4, 4], /q and k must have the same heads: inner shapes \(2\) and \(1\)/],
+    ['v', [2, 3, 4, 4], /q and v must have the same heads: inner shapes \(2\) and \(3\)/],
+    ['k', [2, 2, 4], /q, k and v must have rank 4 \[X, heads, N, d\]/],
+  ])(
+    'rejects %s %j that does not fit q [2, 2, 3, 4] with a ShapeError naming the sizes',
+    (which, shape, message) => {
+      const { q, k, v } = tensors(makeCase([2, 2, 3, 4, 4], 145));
+      const bad = tf.zeros<tf.Rank>(shape) as tf.Tensor4D;
+      const call = () => attentionCore(q, which === 'k' ? bad : k, which === 'v' ? bad : v, { scale: 1 });
+      expectError(call, ShapeError, message);
+      // The message gives all three shapes.
+      expectError(call, ShapeError, new RegExp(`got q \\[2,2,3,4\\], .*\\[${shape.join(',')}\\]`));
+    },
+  );
+
+  it.each([[-0.1], [1], [1.5], [Number.NaN]])(
+    'rejects attnDrop %d with a ConfigError (a rate in [0, 1))',
+    (rate) => {
+      const { q, k, v } = tensors(makeCase([2, 2, 3, 4, 4], 146));
+      expectError(
+        () => attentionCore(q, k, v, { scale: 1, attnDrop: rate }),
+        ConfigError,
+        new RegExp(`attentionCore: attnDrop must be in \\[0, 1\\), got ${rate}`),
+      );
+    },
+  );
+
+  it.each([[0], [-4], [Number.NaN]])('rejects maxScoreElements %d with a ConfigError', (max) => {
+    const { q, k, v } = tensors(makeCase([2, 2, 3, 4, 4], 147));
+    expectError(
+      () => attentionCore(q, k, v, { scale: 1, maxScoreElements: max }),
+      ConfigError,
+      new RegExp(`attentionCore: maxScoreElements must be a positive number .*, got ${max}`),
+    );
+  });
+
+  it.each([[Number.NaN], [Number.POSITIVE_INFINITY]])('rejects scale %d with a ConfigError', (scale) => {
+    const { q, k, v } = tensors(makeCase([2, 2, 3, 4, 4], 148));
+    expectError(
+      () => attentionCore(q, k, v, { scale }),
+      ConfigError,
+      /attentionCore: scale must be a finite number/,
+    );
+  });
+
+  it('accepts maxScoreElements Infinity (no chunking) and attnDrop 0', async () => {
+    const c = makeCase([2, 2, 3, 4, 4], 149);
+    const { q, k, v } = tensors(c);
+    const out = attentionCore(q, k, v, {
+      scale: 0.5,
+      attnDrop: 0,
+      maxScoreElements: Number.POSITIVE_INFINITY,
+    });
+    await expectClose(out, reference(c, 0.5), TOLERANCE.op, 'Infinity');
   });
 
   it.each([

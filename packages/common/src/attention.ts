@@ -11,9 +11,9 @@
  * as `d ** -0.5` or `1 / Math.sqrt(d)`, which may differ in the last bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { formatShape } from './checks.js';
+import { assertRate, formatShape } from './checks.js';
 import { dropout } from './dropout.js';
-import { ShapeError } from './errors.js';
+import { ConfigError, ShapeError } from './errors.js';
 
 export interface AttentionCoreOptions {
   /** The factor on the queries before the product: d^-1/2. */
@@ -41,6 +41,8 @@ export function attentionCore(
   v: tf.Tensor4D,
   options: AttentionCoreOptions,
 ): tf.Tensor4D {
+  checkQkv(q.shape, k.shape, v.shape);
+  checkOptions(options);
   checkBiasAndMask(q.shape, k.shape[2], options);
   return tf.tidy(() => {
     const scaled = tf.mul(q, options.scale) as tf.Tensor4D;
@@ -67,6 +69,45 @@ function sliceQueries(t: tf.Tensor, nq: number, start: number, size: number): tf
   const begin = t.shape.map((_, i) => (i === axis ? start : 0));
   const sizes = t.shape.map((d, i) => (i === axis ? size : d));
   return tf.slice(t, begin, sizes);
+}
+
+/**
+ * Throws a ShapeError unless q [X, heads, Nq, d], k [X, heads, Nk, d] and v [X, heads, Nk, d] fit
+ * together. Without it, a k or v of X or heads 1 would broadcast silently, and other mismatches
+ * surface as a matMul error that does not say which input is wrong.
+ */
+function checkQkv(q: number[], k: number[], v: number[]): void {
+  const shapes = `q ${formatShape(q)}, k ${formatShape(k)}, v ${formatShape(v)}`;
+  if (q.length !== 4 || k.length !== 4 || v.length !== 4) {
+    throw new ShapeError(`attentionCore: q, k and v must have rank 4 [X, heads, N, d], got ${shapes}`);
+  }
+  const fail = (what: string, a: number, b: number) => {
+    throw new ShapeError(
+      `attentionCore: ${what}: inner shapes (${a}) and (${b}) differ; q [X, heads, Nq, d], k and v [X, heads, Nk, d] expected, got ${shapes}`,
+    );
+  };
+  if (q[3] !== k[3]) fail('q and k must have the same width d for q k^T', q[3]!, k[3]!);
+  if (k[2] !== v[2]) fail('k and v must have the same number of keys Nk', k[2]!, v[2]!);
+  if (v[3] !== q[3]) fail('v must have the width d of q and k', q[3]!, v[3]!);
+  for (const [i, name] of [
+    [0, 'X (windows or images)'],
+    [1, 'heads'],
+  ] as const) {
+    if (k[i] !== q[i]) fail(`q and k must have the same ${name}`, q[i]!, k[i]!);
+    if (v[i] !== q[i]) fail(`q and v must have the same ${name}`, q[i]!, v[i]!);
+  }
+}
+
+/** Throws a ConfigError unless attnDrop is a rate in [0, 1) and maxScoreElements a positive number. */
+function checkOptions({ attnDrop, maxScoreElements, scale }: AttentionCoreOptions): void {
+  if (!Number.isFinite(scale))
+    throw new ConfigError(`attentionCore: scale must be a finite number, got ${scale}`);
+  if (attnDrop !== undefined) assertRate(attnDrop, 'attentionCore: attnDrop');
+  if (maxScoreElements !== undefined && !(maxScoreElements > 0)) {
+    throw new ConfigError(
+      `attentionCore: maxScoreElements must be a positive number (Infinity for no chunking), got ${maxScoreElements}`,
+    );
+  }
 }
 
 /**

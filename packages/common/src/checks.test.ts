@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectError } from '../../testing/src/index.ts';
 import {
   assertDivisible,
+  assertIntegerPair,
   assertNonNegativeInteger,
   assertPositiveInteger,
   assertRank,
@@ -88,6 +89,35 @@ describe('assertRate', () => {
       );
     },
   );
+});
+
+describe('assertIntegerPair', () => {
+  it('returns a pair of integers >= 1 as [height, width], and allows 0 with min 0', () => {
+    expect(assertIntegerPair([3, 5], 'grid')).toEqual([3, 5]);
+    expect(assertIntegerPair([1, 1], 'grid')).toEqual([1, 1]);
+    expect(assertIntegerPair([0, 2], 'shift', 0)).toEqual([0, 2]);
+  });
+
+  it.each([[[0, 2]], [[2, -1]], [[2.5, 2]], [[2]], [[2, 2, 2]], [7], [null], ['2,2'], [[Number.NaN, 1]]])(
+    'rejects %j with a ConfigError naming the argument',
+    (value) => {
+      expectError(
+        () => assertIntegerPair(value, 'Lcaf: grid'),
+        ConfigError,
+        new RegExp(
+          `^Lcaf: grid must be \\[height, width\\] of positive integers, got ${escapeRegExp(JSON.stringify(value) ?? 'undefined')}$`,
+        ),
+      );
+    },
+  );
+
+  it('says non-negative with min 0 and throws the error class it is given', () => {
+    expectError(
+      () => assertIntegerPair([-1, 0], 'shift', 0, ShapeError),
+      ShapeError,
+      /^shift must be \[height, width\] of non-negative integers, got \[-1,0\]$/,
+    );
+  });
 });
 
 describe('formatShape', () => {

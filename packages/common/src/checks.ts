@@ -69,3 +69,23 @@ export function assertRate(value: number, what: string): number {
   if (!(value >= 0 && value < 1)) throw new ConfigError(`${what} must be in [0, 1), got ${value}`);
   return value;
 }
+
+/**
+ * Returns `value` as `[height, width]` if it is an array of two integers >= `min` (1 by default:
+ * a grid or window size; 0 for a shift), else throws `error` (ConfigError by default):
+ * "`what` must be [height, width] of positive integers, got `value`".
+ */
+export function assertIntegerPair(
+  value: unknown,
+  what: string,
+  min: 0 | 1 = 1,
+  error: ErrorClass = ConfigError,
+): [number, number] {
+  const ok =
+    Array.isArray(value) && value.length === 2 && value.every((d) => Number.isInteger(d) && d >= min);
+  if (!ok) {
+    const kind = min === 0 ? 'non-negative' : 'positive';
+    throw new error(`${what} must be [height, width] of ${kind} integers, got ${JSON.stringify(value)}`);
+  }
+  return [value[0], value[1]];
+}

@@ -6,6 +6,7 @@ export { type AttentionCoreOptions, attentionCore } from './attention.js';
 export {
   assertDivisible,
   assertDType,
+  assertIntegerPair,
   assertNonNegativeInteger,
   assertPositiveInteger,
   assertRank,

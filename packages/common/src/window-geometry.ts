@@ -4,7 +4,8 @@
  *
  * Mask constant: the official Swin code and timm fill the shifted-window mask with -100
  * (`attn_mask.masked_fill(attn_mask != 0, -100.0)`); Swin keeps that value, so its outputs are
- * unchanged. LCAF still uses its own -1e9 (lcaf/src/local-windows.ts) until it is moved here.
+ * unchanged. LCAF's mask (lcaf/src/local-windows.ts MASKED_LOGIT) is this constant too; it used
+ * -1e9, which gave the same outputs on the saved models bit for bit.
  */
 
 /** Additive attention logit between tokens of different shifted regions (official Swin / timm). */

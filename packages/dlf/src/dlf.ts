@@ -13,6 +13,7 @@
  * `returnClassTokens` is false) the two class tokens [B, C_l] and [B, C_s].
  */
 import {
+  assertIntegerPair,
   CompositeLayer,
   ConfigError,
   DTypeError,
@@ -79,15 +80,6 @@ function checkLevel(shape: ShapeLike | undefined, grid: [number, number], dim: n
   }
 }
 
-function checkGrid(grid: unknown, what: string): [number, number] {
-  if (!Array.isArray(grid) || grid.length !== 2 || !grid.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ConfigError(
-      `${what} must be [height, width] of positive integers, got ${JSON.stringify(grid)}`,
-    );
-  }
-  return [grid[0], grid[1]];
-}
-
 export class Dlf extends CompositeLayer {
   static className = 'befunet>Dlf';
   /** One computation per graph node although several outputs (see RepeatedCallMemo). */
@@ -116,8 +108,8 @@ export class Dlf extends CompositeLayer {
     super(withDefaultName(args, 'dlf'));
     this.largeDim = positiveInt(args.largeDim, 'largeDim');
     this.smallDim = positiveInt(args.smallDim, 'smallDim');
-    this.largeGrid = checkGrid(args.largeGrid, 'largeGrid');
-    this.smallGrid = checkGrid(args.smallGrid, 'smallGrid');
+    this.largeGrid = assertIntegerPair(args.largeGrid, 'largeGrid');
+    this.smallGrid = assertIntegerPair(args.smallGrid, 'smallGrid');
     this.largeHeads = args.largeHeads ?? 6;
     this.smallHeads = args.smallHeads ?? 12;
     checkHeads(this.largeDim, this.largeHeads, 'largeHeads');

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { everyByteCorruption } from '../../testing/src/corruption.ts';
 import { FileFormatError } from './errors.js';
 import { decodeImage } from './image.js';
 import { decodeJpeg, isJpeg } from './jpeg.js';
-import { everyByteCorruption } from './testing/corruption.js';
 import { cjpeg, parsePnm } from './testing/libjpeg-files.js';
 
 function expectError(fn: () => unknown, type: typeof FileFormatError, message: RegExp): void {

@@ -1,8 +1,8 @@
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { everyByteCorruption } from '../../testing/src/corruption.ts';
 import { ConfigError, FileFormatError } from './errors.js';
 import { decodePng, encodePng, isPng } from './png.js';
-import { everyByteCorruption } from './testing/corruption.js';
 
 // An independent PNG writer: chunks with node's CRC-32, IDAT compressed by node's zlib.
 const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

@@ -63,9 +63,7 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
   if (!isPng(bytes)) fail('missing PNG signature');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
-  let header:
-    | { width: number; height: number; bitDepth: number; colorType: number; interlaced: boolean }
-    | undefined;
+  let header: PngHeader | undefined;
   let palette: Uint8Array | undefined;
   let paletteAlpha: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
@@ -91,25 +89,7 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
     switch (type) {
       case 'IHDR': {
         if (header) fail('more than one IHDR chunk');
-        if (length !== 13) fail(`IHDR has ${length} bytes, not 13`);
-        const d = new DataView(data.buffer, data.byteOffset, 13);
-        const width = d.getUint32(0);
-        const height = d.getUint32(4);
-        const [bitDepth, colorType, compression, filter, interlace] = data.subarray(
-          8,
-          13,
-        ) as unknown as number[];
-        if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
-          fail(`invalid size ${width}x${height}`);
-        }
-        if (width * height > PNG_MAX_PIXELS) fail(`${width}x${height} exceeds ${PNG_MAX_PIXELS} pixels`);
-        if (!(colorType! in DEPTHS)) fail(`invalid colour type ${colorType}`);
-        if (!DEPTHS[colorType!]!.includes(bitDepth!))
-          fail(`bit depth ${bitDepth} invalid for colour type ${colorType}`);
-        if (compression !== 0) fail(`unknown compression method ${compression}`);
-        if (filter !== 0) fail(`unknown filter method ${filter}`);
-        if (interlace !== 0 && interlace !== 1) fail(`unknown interlace method ${interlace}`);
-        header = { width, height, bitDepth: bitDepth!, colorType: colorType!, interlaced: interlace === 1 };
+        header = parseHeader(data, fail);
         break;
       }
       case 'PLTE':
@@ -135,14 +115,9 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
   if (colorType === 3 && !palette) fail('palette image without PLTE chunk');
 
   const samples = SAMPLES[colorType]!;
-  const bitsPerPixel = samples * bitDepth;
-  const rowBytesOf = (w: number) => Math.ceil((w * bitsPerPixel) / 8);
-  const passes = header!.interlaced
-    ? ADAM7.map(([x0, y0, dx, dy]) => [Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)])
-    : [[width, height]];
-  const rawSize = passes.reduce((n, [w, h]) => (w! > 0 && h! > 0 ? n + h! * (rowBytesOf(w!) + 1) : n), 0);
+  const rowBytesOf = (w: number) => Math.ceil((w * samples * bitDepth) / 8);
   // The bound and the Adler-32 fast-png does not apply; the pixels themselves come from fast-png.
-  zlibDecompress(concat(idat), rawSize, source);
+  zlibDecompress(concat(idat), rawSizeOf(header!, rowBytesOf), source);
   if (header!.interlaced && bitDepth < 8) {
     // fast-png 8.0.0 de-interlaces by whole bytes per pixel, which packed samples are not.
     fail(`interlaced images of ${bitDepth}-bit samples are not supported (fast-png reads them wrongly)`);
@@ -160,6 +135,43 @@ export function decodePng(bytes: Uint8Array, source = '<png>'): PngImage {
   const format: Format = { bitDepth, colorType, samples, palette, paletteAlpha, fail };
   const image = toImage(pixels, width, height, rowBytesOf(width), format);
   return withColorKey(image, colorType, bitDepth, paletteAlpha, fail);
+}
+
+interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlaced: boolean;
+}
+
+/** The IHDR chunk's fields, checked. */
+function parseHeader(data: Uint8Array, fail: (problem: string) => never): PngHeader {
+  const length = data.length;
+  if (length !== 13) fail(`IHDR has ${length} bytes, not 13`);
+  const d = new DataView(data.buffer, data.byteOffset, 13);
+  const width = d.getUint32(0);
+  const height = d.getUint32(4);
+  const [bitDepth, colorType, compression, filter, interlace] = data.subarray(8, 13) as unknown as number[];
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
+    fail(`invalid size ${width}x${height}`);
+  }
+  if (width * height > PNG_MAX_PIXELS) fail(`${width}x${height} exceeds ${PNG_MAX_PIXELS} pixels`);
+  if (!(colorType! in DEPTHS)) fail(`invalid colour type ${colorType}`);
+  if (!DEPTHS[colorType!]!.includes(bitDepth!))
+    fail(`bit depth ${bitDepth} invalid for colour type ${colorType}`);
+  if (compression !== 0) fail(`unknown compression method ${compression}`);
+  if (filter !== 0) fail(`unknown filter method ${filter}`);
+  if (interlace !== 0 && interlace !== 1) fail(`unknown interlace method ${interlace}`);
+  return { width, height, bitDepth: bitDepth!, colorType: colorType!, interlaced: interlace === 1 };
+}
+
+/** The bytes of the filtered scanlines (one filter byte per row), over the Adam7 passes when interlaced. */
+function rawSizeOf({ width, height, interlaced }: PngHeader, rowBytesOf: (w: number) => number): number {
+  const passes = interlaced
+    ? ADAM7.map(([x0, y0, dx, dy]) => [Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)])
+    : [[width, height]];
+  return passes.reduce((n, [w, h]) => (w! > 0 && h! > 0 ? n + h! * (rowBytesOf(w!) + 1) : n), 0);
 }
 
 /**

@@ -3,7 +3,14 @@
  * local (windowed) and global forms, exact GELU and drop-path. The layers in `lcaf.ts` and
  * `global-cross-attention.ts` add the projections, normalisation and residuals.
  */
-import { type AttentionCoreOptions, attentionCore, ConfigError, dropPath, ShapeError } from '@befunet/common';
+import {
+  type AttentionCoreOptions,
+  assertPositiveInteger,
+  attentionCore,
+  ConfigError,
+  dropPath,
+  ShapeError,
+} from '@befunet/common';
 import { fusedAttentionRuns, fusedGridWindowAttention, gelu } from '@befunet/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -39,7 +46,8 @@ export function multiHeadAttention(
       `multiHeadAttention: q [${q.shape}], k [${k.shape}] and v [${v.shape}] must agree on batch and width`,
     );
   }
-  if (!Number.isInteger(heads) || heads < 1 || c % heads !== 0) {
+  assertPositiveInteger(heads, 'heads');
+  if (c % heads !== 0) {
     throw new ConfigError(`heads (${heads}) must be a positive divisor of the width ${c}`);
   }
   return tf.tidy(() => {

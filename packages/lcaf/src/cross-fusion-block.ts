@@ -10,6 +10,7 @@
  * global baseline. With the same weights (and no relative position bias) the two differ only there.
  */
 import {
+  assertIntegerPair,
   assertPositiveInteger,
   assertRate,
   CompositeLayer,
@@ -93,7 +94,7 @@ export abstract class CrossFusionBlock extends CompositeLayer {
     if (!(this.epsilon > 0)) throw new ConfigError(`${this.kind}: epsilon must be > 0, got ${this.epsilon}`);
     this.dropPathRate = args.dropPath ?? 0;
     assertRate(this.dropPathRate, `${this.kind}: dropPath`);
-    this.grid = args.grid ? checkGrid(args.grid, `${this.kind}: grid`) : null;
+    this.grid = args.grid ? assertIntegerPair(args.grid, `${this.kind}: grid`) : null;
     this.supportsMasking = false;
   }
 
@@ -148,7 +149,7 @@ export abstract class CrossFusionBlock extends CompositeLayer {
       if (differ(edge![1], body![1])) {
         throw new ShapeError(`${kind}: edge has ${edge![1]} tokens, body has ${body![1]}`);
       }
-      const g = grid != null ? checkGrid(grid, `${kind}: grid`) : this.grid;
+      const g = grid != null ? assertIntegerPair(grid, `${kind}: grid`) : this.grid;
       if (!g && needGrid) {
         throw new ConfigError(
           `${kind}: token inputs ${formatShape(body!)} need the grid [H, W] (the 'grid' argument or call option)`,
@@ -276,12 +277,4 @@ function snakeName(cls: { className: string }): string {
     .replace(/^.*>/, '')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase();
-}
-
-function checkGrid(grid: unknown, what: string): [number, number] {
-  const ok =
-    Array.isArray(grid) && grid.length === 2 && grid.every((d) => Number.isInteger(d) && (d as number) > 0);
-  if (!ok)
-    throw new ConfigError(`${what} must be [H, W] with positive integers, got ${JSON.stringify(grid)}`);
-  return [grid[0], grid[1]] as [number, number];
 }

@@ -1,4 +1,4 @@
-import { ConfigError, ShapeError } from '@befunet/common';
+import { ConfigError, SHIFT_MASK_VALUE, ShapeError } from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectClose, expectNoLeak, TOLERANCE } from '../../testing/src/index.ts';
@@ -110,6 +110,11 @@ describe('window geometry', () => {
       return out;
     });
     x.dispose();
+  });
+
+  it("masks with the window geometry's one constant, -100 as Swin and the official code", () => {
+    expect(MASKED_LOGIT).toBe(SHIFT_MASK_VALUE);
+    expect(MASKED_LOGIT).toBe(-100);
   });
 
   it('masks padding keys and keys from another region (hand-checked)', () => {

@@ -7,11 +7,24 @@
  * Shapes are NHWC: `[B, H, W, C]`. Windows are `wh x ww` tokens, `N = wh * ww` per window, and
  * windows are ordered row-major over the (padded) grid, batch first: `[B * nH * nW, N, C]`.
  */
-import { ConfigError, relativePositionIndex, ShapeError } from '@befunet/common';
+import {
+  assertIntegerPair,
+  assertNonNegativeInteger,
+  assertPositiveInteger,
+  ConfigError,
+  relativePositionIndex,
+  SHIFT_MASK_VALUE,
+  ShapeError,
+} from '@befunet/common';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Additive attention logit for a forbidden pair: finite, so a fully masked row gives no NaN. */
-export const MASKED_LOGIT = -1e9;
+/**
+ * Additive attention logit for a forbidden pair (another shifted region, or a padding key): the
+ * window geometry's one mask constant, SHIFT_MASK_VALUE (-100, as Swin and the official code).
+ * LCAF used -1e9 before; exp(-100) is below float32's resolution next to the unmasked terms, so
+ * outputs on the saved models are unchanged (checked bit for bit on test-fixtures/main-models).
+ */
+export const MASKED_LOGIT = SHIFT_MASK_VALUE;
 
 /** Everything that depends on the grid and the window configuration. */
 export interface WindowGeometry {
@@ -34,14 +47,9 @@ export interface WindowGeometry {
 
 /** Normalises `n` or `[h, w]` into a pair of positive integers. */
 export function toPair(value: number | readonly number[], what: string, allowZero = false): [number, number] {
-  const pair = typeof value === 'number' ? [value, value] : [...value];
-  const ok = pair.length === 2 && pair.every((v) => Number.isInteger(v) && (allowZero ? v >= 0 : v > 0));
-  if (!ok) {
-    throw new ConfigError(
-      `${what} must be ${allowZero ? 'a non-negative' : 'a positive'} integer or a pair of them, got ${JSON.stringify(value)}`,
-    );
-  }
-  return pair as [number, number];
+  if (typeof value !== 'number') return assertIntegerPair(value, what, allowZero ? 0 : 1);
+  (allowZero ? assertNonNegativeInteger : assertPositiveInteger)(value, what);
+  return [value, value];
 }
 
 /**
@@ -55,9 +63,7 @@ export function windowGeometry(
   window: readonly [number, number],
   shift: readonly [number, number] = [0, 0],
 ): WindowGeometry {
-  if (!(Number.isInteger(height) && height > 0 && Number.isInteger(width) && width > 0)) {
-    throw new ShapeError(`grid must be positive integers, got ${height}x${width}`);
-  }
+  assertIntegerPair([height, width], 'grid', 1, ShapeError);
   const [windowH, windowW] = window;
   if (shift[0] >= windowH || shift[1] >= windowW) {
     throw new ConfigError(`shift [${shift}] must be smaller than the window [${window}] along each axis`);

@@ -2,7 +2,7 @@
  * Swin encoder configurations: the published Swin sizes and the reduced width of the BEFUnet
  * reference fixtures.
  */
-import { ConfigError } from '@befunet/common';
+import { assertPositiveInteger, assertRate, ConfigError } from '@befunet/common';
 
 export interface SwinConfig {
   /** Channels C of level 1 (doubles at each stage). */
@@ -84,20 +84,18 @@ export function swinConfig(preset: SwinPreset = 'tiny', overrides: Partial<SwinC
 
 /** Throws a ConfigError naming the first inconsistent field. */
 export function validateSwinConfig(c: SwinConfig): void {
-  const posInt = (v: number) => Number.isInteger(v) && v > 0;
-  if (!posInt(c.embedDim)) throw new ConfigError(`embedDim must be a positive integer, got ${c.embedDim}`);
-  if (!posInt(c.windowSize))
-    throw new ConfigError(`windowSize must be a positive integer, got ${c.windowSize}`);
-  if (!posInt(c.patchSize)) throw new ConfigError(`patchSize must be a positive integer, got ${c.patchSize}`);
-  if (c.depths.length === 0 || !c.depths.every(posInt)) {
-    throw new ConfigError(`depths must be positive integers, got [${c.depths.join(', ')}]`);
-  }
+  assertPositiveInteger(c.embedDim, 'embedDim');
+  assertPositiveInteger(c.windowSize, 'windowSize');
+  assertPositiveInteger(c.patchSize, 'patchSize');
+  if (c.depths.length === 0) throw new ConfigError('depths must have at least one stage, got []');
+  c.depths.forEach((d, i) => assertPositiveInteger(d, `depths[${i}]`));
   if (c.numHeads.length !== c.depths.length) {
     throw new ConfigError(`numHeads has ${c.numHeads.length} entries for ${c.depths.length} stages`);
   }
   c.numHeads.forEach((h, i) => {
     const dim = c.embedDim * 2 ** i;
-    if (!posInt(h) || dim % h !== 0) {
+    assertPositiveInteger(h, `numHeads[${i}]`);
+    if (dim % h !== 0) {
       throw new ConfigError(
         `numHeads[${i}] (${h}) must be a positive divisor of stage ${i}'s channels (${dim})`,
       );
@@ -105,7 +103,7 @@ export function validateSwinConfig(c: SwinConfig): void {
   });
   if (!(c.mlpRatio > 0)) throw new ConfigError(`mlpRatio must be positive, got ${c.mlpRatio}`);
   for (const k of ['dropPathRate', 'dropRate', 'attnDropRate'] as const) {
-    if (!(c[k] >= 0 && c[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${c[k]}`);
+    assertRate(c[k], k);
   }
 }
 

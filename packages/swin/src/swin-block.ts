@@ -4,6 +4,7 @@
  * with regular windows (shiftSize 0) or windows cyclically shifted by shiftSize and the -100 mask.
  */
 import {
+  assertNonNegativeInteger,
   assertPositiveInteger,
   assertRank,
   assertRate,
@@ -86,7 +87,8 @@ export class SwinBlock extends CompositeLayer {
     this.attnDrop = args.attnDrop ?? 0;
     this.dropPath = args.dropPath ?? 0;
     assertPositiveInteger(this.windowSize, 'SwinBlock: windowSize');
-    if (!Number.isInteger(this.shiftSize) || this.shiftSize < 0 || this.shiftSize >= this.windowSize) {
+    assertNonNegativeInteger(this.shiftSize, 'SwinBlock: shiftSize');
+    if (this.shiftSize >= this.windowSize) {
       throw new ConfigError(
         `SwinBlock: shiftSize must be an integer in [0, windowSize), got ${this.shiftSize}`,
       );

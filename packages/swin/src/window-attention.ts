@@ -86,7 +86,8 @@ export class WindowAttention extends CompositeLayer {
   constructor(args: WindowAttentionArgs) {
     super(withDefaultName(args, 'window_attention'));
     assertPositiveInteger(args.numHeads, 'WindowAttention: numHeads');
-    if (!Number.isInteger(args.dim) || args.dim < 1 || args.dim % args.numHeads !== 0) {
+    assertPositiveInteger(args.dim, 'WindowAttention: dim');
+    if (args.dim % args.numHeads !== 0) {
       throw new ConfigError(
         `WindowAttention: dim must be a positive multiple of numHeads (${args.numHeads}), got ${args.dim}`,
       );

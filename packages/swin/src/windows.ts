@@ -5,6 +5,7 @@
  */
 
 import {
+  assertPositiveInteger,
   assertRank,
   clipWindowToGrid,
   relativePositionIndex,
@@ -17,9 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 export { SHIFT_MASK_VALUE };
 
 function checkGrid(h: number, w: number, windowSize: number, what: string): void {
-  if (!Number.isInteger(windowSize) || windowSize < 1) {
-    throw new ShapeError(`${what}: windowSize must be a positive integer, got ${windowSize}`);
-  }
+  assertPositiveInteger(windowSize, `${what}: windowSize`, ShapeError);
   if (h % windowSize !== 0 || w % windowSize !== 0) {
     throw new ShapeError(
       `${what}: grid ${h}x${w} is not divisible by the window size ${windowSize} ` +
@@ -108,7 +107,7 @@ export function windowAttentionMask(
   shift: number,
 ): { mask: Float32Array; paddedH: number; paddedW: number } | null {
   const m = windowSize;
-  if (!Number.isInteger(m) || m < 1) throw new ShapeError(`windowAttentionMask: bad window size ${m}`);
+  assertPositiveInteger(m, 'windowAttentionMask: windowSize', ShapeError);
   if (!(shift >= 0 && shift < m))
     throw new ShapeError(`windowAttentionMask: shift must be in [0, ${m}), got ${shift}`);
   const hp = Math.ceil(h / m) * m;

@@ -20,6 +20,7 @@ export { fixturePath, fixturesDir, fixtureTensor, loadFixture, nchwToNhwc } from
 export { expectNoLeak } from './leaks.ts';
 export { expectSameBytes, savedModelWeights, temporaryLeftovers } from './saved-files.ts';
 export { saveAndReload } from './serialization.ts';
+export { weightsAfterSgdSteps } from './sgd-steps.ts';
 export { fillDisk, type SmallDisk, smallDisk } from './small-disk.ts';
 export { temporaryFolder } from './temporary-folder.ts';
 export { type Closeness, closeness, expectClose, TOLERANCE, type Tolerance } from './tolerance.ts';

@@ -6,8 +6,8 @@
  * on @befunet/cli.
  */
 import { BefunetError } from '@befunet/common';
-import { parseOptions, usage } from '../../../cli/src/args.js';
-import type { Command } from '../../../cli/src/command.js';
+import type { Command } from '@befunet/common/node';
+import { parseOptions, usage } from '@befunet/common/node';
 import { type BackendName, useBackend } from '../../src/node/backend.js';
 
 export async function runScriptCommand(

@@ -1,5 +1,5 @@
 import { installLowMemoryGradients } from '@befunet/kernels';
-import { closeness, TOLERANCE } from '@befunet/testing';
+import { closeness, TOLERANCE, weightsAfterSgdSteps } from '@befunet/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBefunet } from '../model/befunet.js';
@@ -23,18 +23,7 @@ describe('BEFUnet under installLowMemoryGradients', () => {
       tf.randomUniform([2, 32, 32], 0, config.numClasses, 'int32', 6),
       config.numClasses,
     );
-    const train = async () => {
-      model.setWeights(initial);
-      const optimizer = tf.train.sgd(0.1);
-      for (let i = 0; i < 2; i++) {
-        optimizer.minimize(() => {
-          const out = model.apply(images, { training: true }) as tf.Tensor | tf.Tensor[];
-          return tf.losses.softmaxCrossEntropy(labels, Array.isArray(out) ? out[0]! : out) as tf.Scalar;
-        });
-      }
-      optimizer.dispose();
-      return Promise.all(model.weights.map(async (v) => Array.from(await v.read().data())));
-    };
+    const train = () => weightsAfterSgdSteps(model, initial, images, labels);
     const own = await train();
     restore = installLowMemoryGradients();
     const ours = await train();

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { everyByteCorruption } from '../../../testing/src/corruption.ts';
 import { FileFormatError } from '../errors.js';
-import { everyByteCorruption } from '../testing/corruption.js';
 import { readNiftiHeader } from './header.js';
 import { readNifti, readNiftiPair } from './read.js';
 import type { NiftiHeader, NiftiVolume } from './types.js';

@@ -1,8 +1,8 @@
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { everyByteCorruption } from '../../../testing/src/corruption.ts';
 import { gzip } from '../deflate.js';
 import { ConfigError, FileFormatError, InvalidValueError } from '../errors.js';
-import { everyByteCorruption } from '../testing/corruption.js';
 import { encodeNifti } from './encode.js';
 import { readNiftiHeader } from './header.js';
 import { pairImageName, readNifti, readNiftiPair } from './read.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { weightsAfterSgdSteps } from '../../../testing/src/sgd-steps.ts';
 import { closeness, TOLERANCE } from '../../../testing/src/tolerance.ts';
 import { installLowMemoryGradients } from './low-memory-gradients.js';
 
@@ -96,21 +97,7 @@ describe('installLowMemoryGradients', () => {
     const initial = model.getWeights().map((w) => tf.clone(w));
     const images = tf.randomUniform([2, 12, 12, 3], 0, 1, 'float32', 5);
     const labels = tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3);
-    const train = async () => {
-      model.setWeights(initial);
-      const optimizer = tf.train.sgd(0.1);
-      for (let i = 0; i < 2; i++) {
-        optimizer.minimize(
-          () =>
-            tf.losses.softmaxCrossEntropy(
-              labels,
-              model.apply(images, { training: true }) as tf.Tensor,
-            ) as tf.Scalar,
-        );
-      }
-      optimizer.dispose();
-      return Promise.all(model.weights.map(async (v) => Array.from(await v.read().data())));
-    };
+    const train = () => weightsAfterSgdSteps(model, initial, images, labels);
     const own = await train();
     restore = installLowMemoryGradients();
     const ours = await train();
