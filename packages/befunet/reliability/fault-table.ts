@@ -1,7 +1,7 @@
 /**
  * The fault table of RELIABILITY.md, from real outcomes: every kind of fault (ENOSPC, EIO, EACCES,
- * a short write) at every file operation of a checkpoint save, a model save, the run lock's write and
- * `--force`'s move aside, with the error
+ * a short write) at every file operation of a checkpoint save, a model save, the run lock's write,
+ * `--force`'s move aside, metrics.json and an overlay, with the error
  * and whether the previous version was still there. Prints the table; `--write` also replaces it in
  * RELIABILITY.md (between its fault-table markers). Exits 1 when a fault lost a run.
  *
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { FileWriteError } from '@befunet/common';
 import { backendOption, type Command } from '../../cli/src/command.js';
 import { runScriptCommand } from '../bench/lib/script-command.js';
-import { moveAsideSubject, runLockSubject } from './run-folder-faults.js';
+import { moveAsideSubject, runFileSubjects, runLockSubject } from './run-folder-faults.js';
 import {
   checkpointSubject,
   type FaultOutcome,
@@ -64,7 +64,13 @@ export function formatFaultTable(outcomes: readonly FaultOutcome[]): string {
 
 async function allOutcomes(): Promise<FaultOutcome[]> {
   const outcomes: FaultOutcome[] = [];
-  const subjects: SaveSubject[] = [checkpointSubject(), modelSubject(), runLockSubject(), moveAsideSubject()];
+  const subjects: SaveSubject[] = [
+    checkpointSubject(),
+    modelSubject(),
+    runLockSubject(),
+    moveAsideSubject(),
+    ...runFileSubjects(),
+  ];
   for (const subject of subjects) {
     try {
       outcomes.push(...(await injectEverywhere(subject)));

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomically } from '@befunet/common/node';
 import { claimRunFolder } from '../../cli/src/jobs/run-folder.js';
 import { acquireRunLock } from '../../cli/src/jobs/run-lock.js';
 import type { Found, SaveSubject } from './write-faults.js';
@@ -59,4 +60,40 @@ export function moveAsideSubject(): SaveSubject {
     },
     dispose() {},
   };
+}
+
+/**
+ * A file of the run written over its previous version with `writeAtomically` (`metrics.json`, an
+ * overlay PNG): before the rename the previous bytes must be there, after it the new ones.
+ */
+export function runFileSubject(
+  name: 'metrics.json' | 'overlay',
+  file: string,
+  previous: Uint8Array | string,
+  next: Uint8Array | string,
+): SaveSubject {
+  const path = (dir: string) => join(dir, 'run', file);
+  return {
+    name,
+    async savePrevious(dir) {
+      mkdirSync(join(path(dir), '..'), { recursive: true });
+      writeFileSync(path(dir), previous);
+    },
+    saveNew: (dir, ops) => writeAtomically(path(dir), next, ops),
+    async found(dir): Promise<Found> {
+      const bytes = readFileSync(path(dir));
+      if (bytes.equals(Buffer.from(previous))) return 'previous';
+      return bytes.equals(Buffer.from(next)) ? 'new' : 'neither';
+    },
+    dispose() {},
+  };
+}
+
+/** The two run files of the table: metrics.json (text) and an overlay (PNG-sized bytes). */
+export function runFileSubjects(): SaveSubject[] {
+  const png = (seed: number) => Uint8Array.from({ length: 2048 }, (_, i) => (i * 13 + seed) & 255);
+  return [
+    runFileSubject('metrics.json', 'metrics.json', METRICS, '{"steps": 4}\n'),
+    runFileSubject('overlay', 'overlays/000_synthetic_0.png', png(1), png(2)),
+  ];
 }

@@ -27,7 +27,7 @@ export type Found = 'previous' | 'new' | 'neither';
 
 /** What is saved: a previous version first (plainly), then a new one through the given `FileOps`. */
 export interface SaveSubject {
-  name: 'checkpoint' | 'model' | 'run lock' | 'move aside';
+  name: 'checkpoint' | 'model' | 'run lock' | 'move aside' | 'metrics.json' | 'overlay';
   /** The operation that makes the new version current; 'none': nothing replaces the previous run. Default the last rename. */
   commit?: 'last rename' | 'none';
   savePrevious(dir: string): Promise<void>;
