@@ -1,6 +1,7 @@
 /**
  * The fault table of RELIABILITY.md, from real outcomes: every kind of fault (ENOSPC, EIO, EACCES,
- * a short write) at every file operation of a checkpoint save and of a model save, with the error
+ * a short write) at every file operation of a checkpoint save, a model save, the run lock's write,
+ * `--force`'s move aside, metrics.json and an overlay, with the error
  * and whether the previous version was still there. Prints the table; `--write` also replaces it in
  * RELIABILITY.md (between its fault-table markers). Exits 1 when a fault lost a run.
  *
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { FileWriteError } from '@befunet/common';
 import { backendOption, type Command } from '@befunet/common/node';
 import { runScriptCommand } from '../bench/lib/script-command.js';
+import { moveAsideSubject, runFileSubjects, runLockSubject } from './run-folder-faults.js';
 import {
   checkpointSubject,
   type FaultOutcome,
@@ -26,6 +28,7 @@ const END = '<!-- fault-table: end -->';
 
 function previousIntact(o: FaultOutcome): string {
   if (o.found === 'previous') return 'yes';
+  if (o.found === 'new' && o.afterCommit && o.subject === 'move aside') return 'yes (moved aside whole)';
   if (o.found === 'new' && o.afterCommit) return 'replaced by the new one (the fault came after the commit)';
   return `**no** (${o.found}${o.loadError ? `: ${o.loadError}` : ''})`;
 }
@@ -61,7 +64,14 @@ export function formatFaultTable(outcomes: readonly FaultOutcome[]): string {
 
 async function allOutcomes(): Promise<FaultOutcome[]> {
   const outcomes: FaultOutcome[] = [];
-  for (const subject of [checkpointSubject(), modelSubject()] as SaveSubject[]) {
+  const subjects: SaveSubject[] = [
+    checkpointSubject(),
+    modelSubject(),
+    runLockSubject(),
+    moveAsideSubject(),
+    ...runFileSubjects(),
+  ];
+  for (const subject of subjects) {
     try {
       outcomes.push(...(await injectEverywhere(subject)));
     } finally {

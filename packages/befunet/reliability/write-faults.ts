@@ -27,7 +27,9 @@ export type Found = 'previous' | 'new' | 'neither';
 
 /** What is saved: a previous version first (plainly), then a new one through the given `FileOps`. */
 export interface SaveSubject {
-  name: 'checkpoint' | 'model';
+  name: 'checkpoint' | 'model' | 'run lock' | 'move aside' | 'metrics.json' | 'overlay';
+  /** The operation that makes the new version current; 'none': nothing replaces the previous run. Default the last rename. */
+  commit?: 'last rename' | 'none';
   savePrevious(dir: string): Promise<void>;
   saveNew(dir: string, ops: FileOps): Promise<void>;
   /** Which version the folder holds, compared exactly with what was saved; throws when it cannot be loaded. */
@@ -139,7 +141,7 @@ export function describeCall(call: FileCall, dir: string): string {
 
 /** `text` with `dir` left out and ids, hashes and temporary suffixes replaced by placeholders. */
 export function withPlaceholders(text: string, dir?: string): string {
-  return (dir ? text.replaceAll(`${dir}/`, '') : text)
+  return (dir ? text.replaceAll(`${dir}/`, '').replaceAll(dir, '.') : text)
     .replace(/\.tmp-[0-9a-z-]+/g, '.tmp-*')
     .replace(/(latest|best)\.[0-9a-z]+-[0-9a-z-]+(?=\.partial|\/|$|'|\s)/g, '$1.<id>')
     .replace(/weights\.[0-9a-f]{16}\.bin/g, 'weights.<hash>.bin');
@@ -208,7 +210,10 @@ function injectOne(
 export async function injectEverywhere(subject: SaveSubject): Promise<FaultOutcome[]> {
   const { calls } = await recordSave(subject);
   // The last rename replaces the pointer (checkpoint) or model.json (model): the commit point.
-  const commitIndex = [...calls].reverse().find((c) => c.op === 'rename')?.index ?? -1;
+  const commitIndex =
+    subject.commit === 'none'
+      ? Number.POSITIVE_INFINITY
+      : ([...calls].reverse().find((c) => c.op === 'rename')?.index ?? -1);
   const outcomes: FaultOutcome[] = [];
   for (const call of calls) {
     for (const kind of faultKindsFor(call.op))

@@ -1,7 +1,7 @@
 /**
- * `befunet job` on a real full disk (a 64 MiB tmpfs; root only, skipped with the reason otherwise):
- * a resumed run that cannot save exits 1 with a one-line FileWriteError naming the file and ENOSPC,
- * and the previous run stays as it was and loadable. The library's saves on a full disk are tested
+ * `befunet job` and `befunet train` on a real full disk (a 64 MiB tmpfs; root only, skipped with the
+ * reason otherwise): a resumed run that cannot save its model (job) or its checkpoint (train) exits 1
+ * with a one-line FileWriteError naming the file and ENOSPC, and the previous run stays as it was and loadable. The library's saves on a full disk are tested
  * in @befunet/core's reliability/full-disk.test.ts.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -21,6 +21,22 @@ import { runCli } from '../src/run-cli.test-util.js';
 
 const disk = smallDisk('befunet-cli-full-disk-');
 let notMounted: string | undefined = 'not mounted yet';
+
+const TRAIN = [
+  'train',
+  '--backend',
+  'cpu',
+  '--preset',
+  'tiny',
+  '--size',
+  '32',
+  '--batch',
+  '1',
+  '--synthetic-images',
+  '4',
+  '--val-fraction',
+  '0',
+];
 
 const JOB = ['job', '--backend', 'cpu', '--steps', '2', '--batch', '1', '--size', '32', '--eval', '2'];
 
@@ -61,4 +77,30 @@ describe.runIf(testProject() === 'cpu')('befunet job on a full disk (tmpfs)', ()
       empty();
     }
   }, 120_000);
+
+  it('befunet train: a checkpoint that does not fit exits 1 and keeps the previous checkpoint and model', async (context) => {
+    if (notMounted) context.skip(notMounted);
+    mkdirSync(join(disk.path, 'train'));
+    const out = join(disk.path, 'train', 'run');
+    await runCli([...TRAIN, '--steps', '1', '--out', out]);
+    const model = await savedModelWeights(join(out, 'model'));
+    const pointer = readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8');
+    // Room for the lock file, not for the next checkpoint's weights (about 8 MB with the momentum).
+    const empty = fillDisk(disk.path, 256 << 10);
+    try {
+      const failed = await failure([...TRAIN, '--steps', '2', '--out', out, '--resume']);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(
+        new RegExp(
+          `befunet: FileWriteError: ${out}/checkpoints/latest\\.[^ ]+\\.partial/model\\.safetensors: .*ENOSPC`,
+        ),
+      );
+      expect(failed.stderr).not.toMatch(/^\s+at /m);
+      expect(temporaryLeftovers(out)).toEqual([]);
+      expect(readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8')).toBe(pointer);
+      expectSameBytes(await savedModelWeights(join(out, 'model')), model);
+    } finally {
+      empty();
+    }
+  }, 180_000);
 });

@@ -1,12 +1,13 @@
 /**
  * The output folder of a training run is never overwritten by accident: a folder that already holds
  * a run (a model, checkpoints or metrics) is continued with `resume`, moved aside with `force`, or
- * refused. Moving aside is a rename, so the old run stays whole and loadable under its new name.
+ * refused. Moving aside is a rename, so the old run stays whole and loadable under its new name; a
+ * failed rename throws a FileWriteError naming the folder and the cause, and leaves the run in place.
  */
 import { existsSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '@befunet/common';
+import { type FileOps, failingAs, nodeFileOps } from '@befunet/common/node';
 
 /** What a training run leaves in its folder; any one of them means the folder holds a run. */
 const RUN_ENTRIES = ['model', 'checkpoints', 'metrics.json'] as const;
@@ -41,6 +42,7 @@ export async function claimRunFolder(
   outDir: string,
   policy: RunFolderPolicy,
   now = new Date(),
+  ops: FileOps = nodeFileOps,
 ): Promise<string | undefined> {
   if (policy.resume && policy.force) {
     throw new ConfigError(
@@ -56,6 +58,17 @@ export async function claimRunFolder(
     );
   }
   const aside = asideName(outDir, now);
-  await rename(outDir, aside);
+  await failingAs(
+    outDir,
+    `moving the previous run aside to ${aside}`,
+    'the previous run is kept where it was',
+    () => ops.rename(outDir, aside),
+  );
+  await failingAs(
+    aside,
+    'fsync of its folder after the move',
+    'the run is moved but the move may not survive a crash',
+    () => ops.syncFolder(dirname(aside)),
+  );
   return aside;
 }

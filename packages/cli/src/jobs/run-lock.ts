@@ -10,6 +10,7 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BefunetError } from '@befunet/common';
+import { type FileOps, failingAs, nodeFileOps } from '@befunet/common/node';
 
 export const LOCK_FILE = '.befunet-lock';
 
@@ -34,16 +35,21 @@ export interface RunLockOptions {
    * over after that). Default 5000 ms.
    */
   tornLockGraceMs?: number;
+  /** The file operations writing the lock's content (tests inject faults here). Default node:fs. */
+  fileOps?: FileOps;
 }
+
+const LOCK_KEPT = 'nothing in the run folder was changed';
 
 /** Takes the lock of `outDir` (creating the folder), or throws RunFolderInUseError naming the owner. */
 export async function acquireRunLock(outDir: string, options: RunLockOptions = {}): Promise<RunLock> {
   const grace = options.tornLockGraceMs ?? 5000;
-  await mkdir(outDir, { recursive: true });
+  const ops = options.fileOps ?? nodeFileOps;
+  await failingAs(outDir, 'creating the run folder', LOCK_KEPT, () => mkdir(outDir, { recursive: true }));
   const path = join(outDir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (await createExclusive(path, me)) return { path, release: () => releaseIfMine(path, me) };
+    if (await createExclusive(path, me, ops)) return { path, release: () => releaseIfMine(path, me) };
     const lock = await readLock(path);
     if (lock === undefined) continue; // removed or being replaced meanwhile: try again
     if (lock.owner === 'torn') {
@@ -58,20 +64,27 @@ export async function acquireRunLock(outDir: string, options: RunLockOptions = {
   throw new RunFolderInUseError(`${outDir}: another trainer keeps taking the run folder's lock (${path})`);
 }
 
-async function createExclusive(path: string, owner: LockOwner): Promise<boolean> {
+/**
+ * Creates `path` with O_EXCL (false when it exists), then writes and fsyncs the owner. A failed
+ * write removes the lock again and throws a FileWriteError naming it: no torn lock is left behind.
+ */
+async function createExclusive(path: string, owner: LockOwner, ops: FileOps = nodeFileOps): Promise<boolean> {
   try {
-    const file = await open(path, 'wx');
-    try {
-      await file.writeFile(`${JSON.stringify(owner)}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    return true;
+    await (await open(path, 'wx')).close();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    return failingAs(path, 'creating the run lock', LOCK_KEPT, () => Promise.reject(error));
+  }
+  try {
+    await failingAs(path, 'writing the run lock', LOCK_KEPT, async () => {
+      await ops.writeFile(path, `${JSON.stringify(owner)}\n`);
+      await ops.syncFile(path);
+    });
+  } catch (error) {
+    await rm(path, { force: true }).catch(() => {});
     throw error;
   }
+  return true;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
