@@ -10,7 +10,7 @@ export function rowsOf(samples: Map<string, number[]>): Row[] {
   return [...samples].map(([name, s]) => ({ name, summary: summarize(s) }));
 }
 
-const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
+const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);
 
 /** A Markdown table; `ours` names the row the ratios are taken from (ours / that row's). */
 export function formatTable(title: string, rows: readonly Row[], ours: string): string {
