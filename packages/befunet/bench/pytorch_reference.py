@@ -371,6 +371,17 @@ def read_official_config(official: Path) -> tuple[dict, list[str]]:
     return values, notes
 
 
+class _StandIn(type):
+    """The type of a stand-in class: each attribute read off it is another stand-in, one per name."""
+
+    def __getattr__(cls, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        member = _StandIn(f"{cls.__name__}.{attr}", (cls,), {})
+        setattr(cls, attr, member)  # distinct and stable: timm keys dicts by InterpolationMode members
+        return member
+
+
 def _stub_module(name: str) -> types.ModuleType:
     mod = types.ModuleType(name)
     mod.__spec__ = importlib.machinery.ModuleSpec(name, loader=None)
@@ -383,7 +394,9 @@ def _stub_module(name: str) -> types.ModuleType:
     def __getattr__(attr):  # PEP 562
         if attr.startswith("__"):
             raise AttributeError(attr)
-        return unavailable
+        # A class, so that importers may subclass it (timm: `class MaybeToTensor(transforms.ToTensor)`)
+        # or read constants off it (`InterpolationMode.BILINEAR`); using it raises.
+        return _StandIn(attr, (), {"__init__": unavailable})
 
     mod.__getattr__ = __getattr__
     return mod
@@ -394,11 +407,15 @@ def install_stubs() -> list[str]:
     installed = []
     wanted = {
         # utils.py (evaluation helpers): `from medpy import metric`, `import SimpleITK as sitk`,
-        # `from scipy.ndimage import zoom`; models/Encoder.py: `import torchvision` (unused).
+        # `from scipy.ndimage import zoom`; models/Encoder.py: `import torchvision` (unused); timm 1.x
+        # imports these torchvision modules at import time (pip's mirror has only CUDA torchvision
+        # builds, which do not load beside a CPU torch).
         "medpy.metric": ["medpy", "medpy.metric"],
         "SimpleITK": ["SimpleITK"],
         "scipy.ndimage": ["scipy", "scipy.ndimage"],
-        "torchvision": ["torchvision"],
+        "torchvision.ops.misc": ["torchvision", "torchvision.ops", "torchvision.ops.misc", "torchvision.datasets",
+                                 "torchvision.models", "torchvision.models.feature_extraction",
+                                 "torchvision.transforms", "torchvision.transforms.functional", "torchvision.utils"],
     }
     for probe, names in wanted.items():
         try:

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { befunetConfigOf } from '../../src/model/befunet.js';
-import { Sgd } from '../../src/train/sgd.js';
 import { logitsOf, type TimingMs, time } from './timing.js';
+import { sgdTrainingStep } from './training-step.js';
 
 export { type TimingMs, time } from './timing.js';
 
@@ -133,37 +133,10 @@ export async function benchTrainingStep(
     log?: (line: string) => void;
   } = {},
 ): Promise<TrainingStepResult> {
-  const { imageSize, numClasses } = befunetConfigOf(model);
   const batch = x.shape[0]!;
   const log = options.log ?? (() => {});
   log(`training step, batch ${batch}`);
-  // The trainer's SGD (momentum 0.9, lr 0.01), without weight decay as the PyTorch reference's default.
-  const optimizer = new Sgd({ momentum: 0.9, weightDecay: 0 });
-  const labels = tf.oneHot(
-    tf.randomUniform([batch, imageSize, imageSize], 0, numClasses, 'int32', 2),
-    numClasses,
-  );
-  const parameters = model.trainableWeights.map((w) => ({ name: w.name, variable: w.read() as tf.Variable }));
-  const step = async () => {
-    const { value, grads } = tf.variableGrads(
-      () =>
-        tf.losses.softmaxCrossEntropy(
-          labels,
-          logitsOf(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]),
-        ) as tf.Scalar,
-      parameters.map((p) => p.variable),
-    );
-    optimizer.apply(
-      parameters.flatMap((p) => {
-        const gradient = grads[p.variable.name];
-        return gradient ? [{ ...p, gradient }] : [];
-      }),
-      0.01,
-    );
-    tf.dispose(Object.values(grads));
-    await value.data();
-    value.dispose();
-  };
+  const { step, labels, dispose } = sgdTrainingStep(model, x);
   try {
     const first = performance.now();
     await step();
@@ -191,8 +164,7 @@ export async function benchTrainingStep(
       ...(replayed ? { replayed } : {}),
     };
   } finally {
-    optimizer.dispose();
-    labels.dispose();
+    dispose();
   }
 }
 
