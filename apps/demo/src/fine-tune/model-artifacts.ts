@@ -32,7 +32,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts): Promise<tfl.Layer
   return tfl.loadLayersModel(tf.io.fromMemory(artifacts));
 }
 
-/** model.json as TF.js writes it to disk: the topology and a manifest naming weights.bin. */
+/** model.json as TF.js writes it to disk: the topology, the metadata and a manifest naming weights.bin. */
 export function modelJson(artifacts: ModelArtifacts): string {
   return JSON.stringify({
     modelTopology: artifacts.modelTopology,
@@ -40,6 +40,8 @@ export function modelJson(artifacts: ModelArtifacts): string {
     generatedBy: artifacts.generatedBy,
     convertedBy: artifacts.convertedBy,
     ...(artifacts.trainingConfig && { trainingConfig: artifacts.trainingConfig }),
+    // The BEFUnet configuration lives here (`befunetConfigOf` reads it).
+    ...(artifacts.userDefinedMetadata && { userDefinedMetadata: artifacts.userDefinedMetadata }),
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
   });
 }
