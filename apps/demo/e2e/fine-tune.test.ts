@@ -68,7 +68,7 @@ describe('fine-tuning in the page (worker on the cpu backend)', () => {
     const image = readFileSync(join(dist, 'samples', SAMPLE));
     const smallMask = encodePng({ width: 64, height: 64, channels: 1, data: new Uint8Array(64 * 64) });
     await page.getByLabel('Training data').selectOption('files');
-    await page.getByLabel(/Your images and masks/).setInputFiles([
+    await page.getByLabel(/Training images and masks/).setInputFiles([
       { name: 'case1.png', mimeType: 'image/png', buffer: image },
       { name: 'case1_mask.png', mimeType: 'image/png', buffer: Buffer.from(smallMask) },
     ]);
