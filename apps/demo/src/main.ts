@@ -12,11 +12,13 @@ import { replayedPredictor } from '@befunet/core/inference';
 import { isGzip } from '@befunet/core/io';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend } from './backend.js';
+import { FineTunePanel } from './fine-tune/fine-tune-panel.js';
+import type { FineTuneState } from './fine-tune/fine-tune-state.js';
 import { classNames, classShares } from './legend.js';
 import { type LoadedModel, loadOfficialCheckpoint, loadShippedModel, loadTfjsFiles } from './model-source.js';
 import { classColour, labelsAt, overlayRgba } from './overlay.js';
 import { type Picture, pictureFromImage, pictureFromSlice, volumeWindow } from './picture.js';
-import { loadSampleList, type SampleEntry } from './samples.js';
+import { loadSampleList, type SampleEntry, sampleFiles } from './samples.js';
 import { type Segmentation, segmentPicture } from './segmentation.js';
 
 /** What the page exposes for tests and for the curious (`window.befunetDemo`). */
@@ -39,6 +41,9 @@ export interface DemoState {
    * capture (on WebGPU, from the third segmentation of a model on).
    */
   forwardPasses?: { direct: number; captures: number; replays: number };
+  /** Ticks of a 100 ms timer on the main thread: it keeps counting while the worker trains. */
+  heartbeat: number;
+  fineTune?: FineTuneState;
 }
 declare global {
   interface Window {
@@ -66,8 +71,9 @@ const ui = {
   timing: element<HTMLParagraphElement>('timing'),
 };
 const base = new URL('./', document.baseURI);
-const state: DemoState = { backend: 'none' };
+const state: DemoState = { backend: 'none', heartbeat: 0 };
 window.befunetDemo = state;
+setInterval(() => state.heartbeat++, 100);
 
 let current: LoadedModel | undefined;
 let volume: { data: NiftiVolume; name: string; window: [number, number] } | undefined;
@@ -251,8 +257,22 @@ function wire() {
   });
 }
 
+function startFineTunePanel(backendParameter: string | null) {
+  const samplesDir = new URL('samples/', base);
+  const panel = new FineTunePanel({
+    currentModel: () => current?.model,
+    useModel,
+    enqueue,
+    showError,
+    builtInSamples: () => Promise.all(samples.map((entry) => sampleFiles(entry, samplesDir))),
+    backendParameter,
+  });
+  state.fineTune = panel.state;
+}
+
 async function start() {
-  const choice = await chooseBackend(new URLSearchParams(location.search).get('backend'));
+  const backendParameter = new URLSearchParams(location.search).get('backend');
+  const choice = await chooseBackend(backendParameter);
   state.backend = choice.name;
   state.fallbackReason = choice.fallbackReason;
   if (choice.fallbackReason) {
@@ -265,6 +285,7 @@ async function start() {
   samples = await loadSampleList(new URL('samples/samples.json', base));
   ui.sample.replaceChildren(...samples.map((s) => new Option(s.title, s.file)));
   wire();
+  startFineTunePanel(backendParameter);
   await useModel(await loadShippedModel(new URL('model/model.json', base)));
 }
 

@@ -24,3 +24,28 @@ export async function loadSampleList(url: URL): Promise<SampleEntry[]> {
   }
   return list;
 }
+
+/** A file's name and bytes. */
+export interface NamedBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** The bytes of the file at `url` (a FileFormatError for an HTTP failure). */
+export async function fetchBytes(url: URL): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new common.FileFormatError(url.pathname, `HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A sample's image and ground-truth files, from the folder `dir`. */
+export async function sampleFiles(
+  entry: SampleEntry,
+  dir: URL,
+): Promise<{ image: NamedBytes; truth: NamedBytes }> {
+  const [image, truth] = await Promise.all([
+    fetchBytes(new URL(entry.file, dir)),
+    fetchBytes(new URL(entry.truth, dir)),
+  ]);
+  return { image: { name: entry.file, bytes: image }, truth: { name: entry.truth, bytes: truth } };
+}

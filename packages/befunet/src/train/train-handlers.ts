@@ -168,7 +168,9 @@ export class ValidationHandler implements TrainHandler {
     );
     const improved = !run.best || metrics.mean.dice > run.best.value;
     if (improved) run.best = { metric: 'meanDice', value: metrics.mean.dice, step: run.step };
-    run.result.validations.push({ step: run.step, metrics, improved });
+    const record = { step: run.step, metrics, improved };
+    run.result.validations.push(record);
+    this.options.onValidation?.(record);
     logLine(
       this.options,
       `validation at step ${run.step}: mean Dice ${metrics.mean.dice.toFixed(4)}, HD95 ${metrics.mean.hd95.toFixed(2)}` +

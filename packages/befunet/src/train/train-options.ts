@@ -37,6 +37,7 @@ export interface ResolvedTrainOptions {
   /** One stream for log lines and progress bars (in a browser, one line buffer for both). */
   progressStream?: ProgressStream;
   onStep?: TrainOptions['onStep'];
+  onValidation?: TrainOptions['onValidation'];
   replay: boolean;
 }
 
@@ -85,6 +86,7 @@ export function resolveTrainOptions(
     signal: options.signal,
     progressStream: options.progress === false ? undefined : (options.progress ?? defaultProgressStream()),
     onStep: options.onStep,
+    onValidation: options.onValidation,
     replay: options.replay ?? true,
   };
 }

@@ -10,7 +10,7 @@ import { SyntheticDataset } from '../data/synthetic-dataset.js';
 import { createBefunet } from '../model/befunet.js';
 import { befunetConfig } from '../model/config.js';
 import { fileCheckpointStore } from './file-checkpoint-store.js';
-import { type TrainOptions, train } from './trainer.js';
+import { type TrainOptions, train, type ValidationRecord } from './trainer.js';
 
 // The tiny preset, made smaller still so that a step takes well under a second on a CPU core.
 const CONFIG = befunetConfig('tiny', {
@@ -196,6 +196,21 @@ describe('train', () => {
       expect(c.mismatches, `weight ${i}: update differs by up to ${c.maxAbsError} (scale ${scale})`).toBe(0);
     });
     for (const m of [initial, whole, split]) m.dispose();
+  });
+
+  it('calls onValidation with each validation record, as the result lists them', async () => {
+    const model = modelLike();
+    const seen: ValidationRecord[] = [];
+    const result = await train(model, data(2), {
+      ...quiet,
+      batchSize: 1,
+      steps: 4,
+      validation: { dataset: data(1, 5), evaluate: { hd95: false } },
+      onValidation: (record) => seen.push(record),
+    });
+    expect(seen.map((r) => r.step)).toEqual([2, 4]);
+    expect(seen).toEqual(result.validations);
+    model.dispose();
   });
 
   it('keeps the number of live tensors constant from step to step', async ({ skip }) => {

@@ -92,6 +92,8 @@ export interface TrainOptions {
   progress?: ProgressOptions['stream'] | false;
   /** Called after every optimizer step. */
   onStep?: (info: StepInfo) => void;
+  /** Called after every validation, with the record that `TrainResult.validations` gets. */
+  onValidation?: (record: ValidationRecord) => void;
   /**
    * On WebGPU with SGD, replay each step's captured GPU work once it has settled (the same
    * weights, to the bit, without TF.js's CPU cost per kernel launch; see split-replayed-step.ts).
