@@ -88,7 +88,7 @@ export function validateSwinConfig(c: SwinConfig): void {
   assertPositiveInteger(c.windowSize, 'windowSize');
   assertPositiveInteger(c.patchSize, 'patchSize');
   if (c.depths.length === 0) throw new ConfigError('depths must have at least one stage, got []');
-  c.depths.forEach((d, i) => assertPositiveInteger(d, `depths[${i}]`));
+  for (const [i, d] of c.depths.entries()) assertPositiveInteger(d, `depths[${i}]`);
   if (c.numHeads.length !== c.depths.length) {
     throw new ConfigError(`numHeads has ${c.numHeads.length} entries for ${c.depths.length} stages`);
   }
