@@ -70,7 +70,16 @@ export function conv2dBackpropFilterKernel(
   dyShape: readonly number[],
   attrs: Conv2dBackpropFilterAttrs,
 ): Float32Array {
-  const info = tf.backend_util.computeConv2DInfo(
+  const info = filterGradientConvInfo(xShape, attrs);
+  return conv2dBackpropFilterNhwc(x, xShape, dy, dyShape, attrs.filterShape, convGeometry(info));
+}
+
+/** TF.js's conv info of the forward conv (NHWC, dilation 1) whose filter gradient `attrs` asks for. */
+export function filterGradientConvInfo(
+  xShape: readonly number[],
+  attrs: Conv2dBackpropFilterAttrs,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     attrs.filterShape,
     attrs.strides,
@@ -80,7 +89,6 @@ export function conv2dBackpropFilterKernel(
     false,
     'channelsLast',
   );
-  return conv2dBackpropFilterNhwc(x, xShape, dy, dyShape, attrs.filterShape, convGeometry(info));
 }
 
 /** The strides, dilations and top / left padding of a conv, from TF.js's conv info. */

@@ -13,10 +13,12 @@
  */
 import { ConfigError } from '@befunet/io';
 import * as tf from '@tensorflow/tfjs-core';
+import { requireDType } from '../checks.js';
 import {
   type Conv2dBackpropFilterAttrs,
   type Conv2dGeometry,
   convGeometry,
+  filterGradientConvInfo,
 } from '../cpu/cpu-conv2d-backprop-filter.js';
 import { float32View, runKernelConfig, type WasmBackend, wasmKernel } from './wasm-heap.js';
 
@@ -76,16 +78,7 @@ export function conv2dBackpropFilterByProducts(
   attrs: Conv2dBackpropFilterAttrs,
   maxPatchElements = MAX_PATCH_ELEMENTS,
 ): tf.TensorInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const geometry = convGeometry(filterGradientConvInfo(x.shape, attrs));
   const [filterHeight, filterWidth, cin, cout] = attrs.filterShape;
   const shapes: FilterGradientShapes = { x: x.shape, dy: dy.shape, filter: [filterHeight, filterWidth] };
   const rows = filterHeight * filterWidth * cin;
@@ -102,7 +95,7 @@ export function conv2dBackpropFilterByProducts(
     // Views after the last allocation: an allocation may grow the heap and detach earlier views.
     const xValues = float32View(backend, x, `${tf.Conv2DBackpropFilter} x`);
     const dyValues = float32View(backend, dy, `${tf.Conv2DBackpropFilter} dy`);
-    writePatchRows(xValues, shapes, convGeometry(info), first, count, float32View(backend, cols, 'cols'));
+    writePatchRows(xValues, shapes, geometry, first, count, float32View(backend, cols, 'cols'));
     if (dyRows)
       float32View(backend, dyRows, 'dy rows').set(dyValues.subarray(first * cout, (first + count) * cout));
     const dyMatrix = dyRows ?? { dataId: dy.dataId, dtype: dy.dtype, shape: [positions, cout] };
@@ -130,7 +123,7 @@ export const wasmConv2dBackpropFilter = wasmKernel<
   if (attrs.dataFormat === 'NCHW') {
     throw new ConfigError(`${tf.Conv2DBackpropFilter} on wasm: dataFormat NCHW is not supported, use NHWC`);
   }
-  float32View(backend, x, `${tf.Conv2DBackpropFilter} x`);
-  float32View(backend, dy, `${tf.Conv2DBackpropFilter} dy`);
+  requireDType(x, 'float32', `${tf.Conv2DBackpropFilter} x`);
+  requireDType(dy, 'float32', `${tf.Conv2DBackpropFilter} dy`);
   return conv2dBackpropFilterByProducts(backend, x, dy, attrs);
 });

@@ -10,6 +10,7 @@
 
 import { ConfigError } from '@befunet/io';
 import * as tf from '@tensorflow/tfjs-core';
+import { filterGradientConvInfo } from '../cpu/cpu-conv2d-backprop-filter.js';
 import { backendKernel } from '../kernel-overrides.js';
 import { runRegisteredKernel, type WebGpuBackend } from './program.js';
 import { ROW_SLICE_WGSL, runFilterGradient } from './webgpu-filter-gradient.js';
@@ -113,14 +114,7 @@ function conv2dBackpropFilter(
   if (attrs.dataFormat === 'NCHW') {
     throw new ConfigError(`${tf.Conv2DBackpropFilter} on webgpu: dataFormat NCHW is not supported, use NHWC`);
   }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = filterGradientConvInfo(x.shape, attrs);
   if (isPointwise(info)) return pointwiseFilterGradient(x, dy, attrs.filterShape, backend);
   const ci = info.inChannels % 4 === 0 ? 4 : 1;
   const co = info.outChannels % 4 === 0 ? 4 : 1;
