@@ -114,7 +114,7 @@ async function predictDicomSeries(
   o: OptionValues,
 ) {
   const prediction = await predictVolumeLabels(model, volume, folder, o);
-  const stem = basename(folder.replace(/[/\\]+$/, ''));
+  const stem = basename(folder); // basename ignores a trailing separator
   const names = [`${stem}_labels.nii.gz`, `${stem}_seg.dcm`];
   await writeAtomically(join(out, names[0]!), gzip(prediction.nifti));
   // One segment per foreground class of the model, present or not.
@@ -182,9 +182,8 @@ export const predictCommand: Command = {
         console.log(`${input} (DICOM series) -> ${result.outputs.map((f) => join(out, f)).join(', ')}`);
         return;
       }
-      const files = inputs;
       let legend: string | undefined;
-      for (const file of files) {
+      for (const file of inputs) {
         const started = performance.now();
         const result = isVolume(file)
           ? await predictVolumeFile(model, file, out, o)
