@@ -70,8 +70,23 @@ function fullGc(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-function sample(step: number, replayed: SplitReplayedStep): SoakSample {
-  fullGc();
+/**
+ * Full collections until the ArrayBuffer bytes settle: V8 frees ArrayBuffer backing stores on a
+ * background sweeper, so right after one collection `arrayBuffers` still counts some freed ones.
+ */
+async function settledGc(): Promise<void> {
+  let previous = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 10; round++) {
+    fullGc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = process.memoryUsage().arrayBuffers;
+    if (now >= previous) return;
+    previous = now;
+  }
+}
+
+async function sample(step: number, replayed: SplitReplayedStep): Promise<SoakSample> {
+  await settledGc();
   const usage = process.memoryUsage();
   const m = memorySnapshot();
   return {
@@ -106,13 +121,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   };
   try {
     for (let i = 0; i < warmups; i++) await oneStep(i);
-    const samples = [sample(0, stepper)];
+    const samples = [await sample(0, stepper)];
     const replayedBefore = stepper.counts[0].replays;
     const t0 = performance.now();
     for (let step = 1; step <= options.steps; step++) {
       await oneStep(warmups + step);
       if (step % every === 0 || step === options.steps) {
-        const s = sample(step, stepper);
+        const s = await sample(step, stepper);
         if (s.step !== samples.at(-1)?.step) samples.push(s);
         options.log?.(progressLine(s, options.steps));
       }
