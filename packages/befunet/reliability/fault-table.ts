@@ -29,7 +29,8 @@ const END = '<!-- fault-table: end -->';
 function previousIntact(o: FaultOutcome): string {
   if (o.found === 'previous') return 'yes';
   if (o.found === 'new' && o.afterCommit && o.subject === 'move aside') return 'yes (moved aside whole)';
-  if (o.found === 'new' && o.afterCommit) return 'replaced by the new one (the fault came after the commit)';
+  // After the rename that commits it, the new version is the run (it loads: `found` loaded it).
+  if (o.found === 'new' && o.afterCommit) return 'yes (the new version: the fault came after its commit)';
   return `**no** (${o.found}${o.loadError ? `: ${o.loadError}` : ''})`;
 }
 
@@ -56,7 +57,7 @@ export function formatFaultTable(outcomes: readonly FaultOutcome[]): string {
       `| ${o.kind} | ${o.subject}: #${o.call.index} \`${o.where}\` | ${result(o)} | ${previousIntact(o)} |`,
   );
   return [
-    '| fault | where injected | result | previous run intact |',
+    '| fault | where injected | result | run intact (loads) |',
     '| --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
