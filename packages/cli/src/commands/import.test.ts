@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeFileSystem } from '@befunet/common/node';
 import { befunetConfigOf, pdc } from '@befunet/core';
@@ -76,6 +76,27 @@ describe.runIf(testProject() === 'cpu')('befunet import', () => {
     // The saved and reloaded stem holds PiDiNet's stem, in TF.js layout.
     await expectClose(stem.variable.read(), stem.fromTorch(expected), TOLERANCE.exact, 'init_block');
     model.dispose();
+  });
+
+  it('never overwrites a model: refuses without --force, moves it aside whole with it', async () => {
+    const parent = join(out.path, 'again');
+    const dir = join(parent, 'model');
+    const official = ['import', '--backend', 'cpu', '--official', fixturePath('official/official_mini.pth')];
+    await runCli([...official, '--out', dir]);
+    const first = new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+    await expect(runCli([...official, '--out', dir])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/already holds a model \(model\.json\); pass --force/),
+    });
+    const { stderr } = await runCli([...official, '--out', dir, '--force']);
+    const aside = readdirSync(parent).filter((f) => f.startsWith('model.replaced-'));
+    expect(aside, stderr).toHaveLength(1);
+    expect(stderr).toContain(`was moved to ${join(parent, aside[0]!)}`);
+    const moved = join(parent, aside[0]!);
+    expect(
+      new Map(readdirSync(moved).map((f) => [f, readFileSync(join(moved, f)).toString('base64')])),
+    ).toEqual(first);
+    expect(readdirSync(dir).sort()).toEqual([...first.keys()].sort());
   });
 
   it('names what is wrong with its arguments and files', async () => {

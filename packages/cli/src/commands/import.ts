@@ -6,10 +6,11 @@
  *   edge-detection weights -> a fresh `paper` (or `tiny`) model initialised from them.
  * An `import-report.json` next to the model lists what was loaded and what was skipped, with reasons.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@befunet/common';
-import { nodeFileSystem } from '@befunet/common/node';
+import { nodeFileSystem, writeAtomically } from '@befunet/common/node';
 import {
   type BefunetPreset,
   befunetConfig,
@@ -23,6 +24,7 @@ import { loadPretrainedPidinet } from '@befunet/core/model';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { intOption } from '../args.js';
 import { backendOption, type Command, type OptionValues } from '../command.js';
+import { moveAside } from '../jobs/run-folder.js';
 
 async function readStateDict(path: string) {
   return readCheckpoint(new Uint8Array(await readFile(path)), path);
@@ -57,6 +59,21 @@ async function importPretrained(o: OptionValues): Promise<{ model: tfl.LayersMod
   return { model, report };
 }
 
+/**
+ * A model already in `out` is never overwritten: refused before any work unless `force`, which
+ * moves it aside (renamed, not deleted) once the new model is ready, so a bad checkpoint changes nothing.
+ */
+function holdsModel(out: string, force: boolean): boolean {
+  const found = existsSync(join(out, 'model.json'));
+  if (found && !force) {
+    throw new ConfigError(
+      `the output folder ${out} already holds a model (model.json); pass --force to move it aside ` +
+        '(renamed, not deleted) or choose another --out',
+    );
+  }
+  return found;
+}
+
 export const importCommand: Command = {
   summary: 'import official BEFUnet, Swin-T (timm/Microsoft) or PiDiNet checkpoints into a model folder',
   options: {
@@ -79,6 +96,11 @@ export const importCommand: Command = {
       description: "edge encoder width of that model (PiDiNet-small's weights fit at 30)",
     },
     out: { type: 'string', description: 'output model folder (required)' },
+    force: {
+      type: 'boolean',
+      default: false,
+      description: 'move a model already in --out aside (renamed to <out>.replaced-<time>, not deleted)',
+    },
   },
   async run(o) {
     if (o.out === undefined) throw new ConfigError('--out FOLDER is required');
@@ -86,13 +108,16 @@ export const importCommand: Command = {
     if ((o.official !== undefined) === pretrained) {
       throw new ConfigError('give either --official FILE, or --swin FILE and/or --pidinet FILE');
     }
+    const out = String(o.out);
+    const replacing = holdsModel(out, Boolean(o.force));
     const { model, report } =
       o.official !== undefined
         ? befunetFromOfficialStateDict(await readStateDict(String(o.official)))
         : await importPretrained(o);
-    const out = String(o.out);
+    if (replacing)
+      console.error(`the model that was in ${out} was moved to ${await moveAside(out, 'model')}`);
     await model.save(nodeFileSystem(out));
-    await writeFile(join(out, 'import-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeAtomically(join(out, 'import-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`model (${model.countParams().toLocaleString('en-US')} parameters) written to ${out}/`);
     model.dispose();
   },

@@ -57,17 +57,30 @@ export async function claimRunFolder(
         'pass --resume to continue it, --force to move it aside (renamed, not deleted), or choose another --out',
     );
   }
-  const aside = asideName(outDir, now);
+  return moveAside(outDir, 'run', now, ops);
+}
+
+/**
+ * Renames `folder` to `<folder>.replaced-<UTC time>` (never deletes it) and returns the new name.
+ * `what` names its content in errors ('run', 'model'). A failed rename leaves it where it was.
+ */
+export async function moveAside(
+  folder: string,
+  what: string,
+  now = new Date(),
+  ops: FileOps = nodeFileOps,
+): Promise<string> {
+  const aside = asideName(folder, now);
   await failingAs(
-    outDir,
-    `moving the previous run aside to ${aside}`,
-    'the previous run is kept where it was',
-    () => ops.rename(outDir, aside),
+    folder,
+    `moving the previous ${what} aside to ${aside}`,
+    `the previous ${what} is kept where it was`,
+    () => ops.rename(folder, aside),
   );
   await failingAs(
     aside,
     'fsync of its folder after the move',
-    'the run is moved but the move may not survive a crash',
+    `the ${what} is moved but the move may not survive a crash`,
     () => ops.syncFolder(dirname(aside)),
   );
   return aside;
