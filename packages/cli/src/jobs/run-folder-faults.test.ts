@@ -74,4 +74,23 @@ describe('faults at the run lock and at the move aside', () => {
       },
     );
   }
+
+  it.each(faultKindsFor('rm'))(
+    "%s at the lock's release: a warning, not an error; the lock is left to be taken over",
+    async (kind) => {
+      const { outDir } = previousRun();
+      const warnings: string[] = [];
+      const faulty = faultyFileOps(nodeFileOps, 2, kind); // 0 writeFile, 1 syncFile, 2 rm
+      const lock = await acquireRunLock(outDir, { fileOps: faulty.ops, warn: (line) => warnings.push(line) });
+      await lock.release();
+      expect(faulty.injected()?.op).toBe('rm');
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(`^${join(outDir, LOCK_FILE)}: removing the run lock failed with ${faultCode(kind)}`),
+        ),
+      ]);
+      expect(existsSync(join(outDir, LOCK_FILE))).toBe(true);
+      expectPreviousRunIn(outDir);
+    },
+  );
 });

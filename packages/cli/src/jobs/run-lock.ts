@@ -25,7 +25,10 @@ interface LockOwner {
 
 export interface RunLock {
   readonly path: string;
-  /** Removes the lock if it is still this process's. */
+  /**
+   * Removes the lock if it is still this process's. Never throws: a lock that cannot be removed is
+   * reported through `warn` and left to the next trainer, which takes it over as stale.
+   */
   release(): Promise<void>;
 }
 
@@ -35,8 +38,10 @@ export interface RunLockOptions {
    * over after that). Default 5000 ms.
    */
   tornLockGraceMs?: number;
-  /** The file operations writing the lock's content (tests inject faults here). Default node:fs. */
+  /** The file operations writing and removing the lock (tests inject faults here). Default node:fs. */
   fileOps?: FileOps;
+  /** Where a failed release is reported. Default: a line on stderr. */
+  warn?: (line: string) => void;
 }
 
 const LOCK_KEPT = 'nothing in the run folder was changed';
@@ -49,7 +54,10 @@ export async function acquireRunLock(outDir: string, options: RunLockOptions = {
   const path = join(outDir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   for (let attempt = 0; attempt < 100; attempt++) {
-    if (await createExclusive(path, me, ops)) return { path, release: () => releaseIfMine(path, me) };
+    if (await createExclusive(path, me, ops)) {
+      const warn = options.warn ?? ((line: string) => console.error(line));
+      return { path, release: () => releaseIfMine(path, me, ops, warn) };
+    }
     const lock = await readLock(path);
     if (lock === undefined) continue; // removed or being replaced meanwhile: try again
     if (lock.owner === 'torn') {
@@ -149,15 +157,27 @@ async function removeIfUnchanged(path: string, staleText: string, grace: number)
   }
 }
 
-async function releaseIfMine(path: string, me: LockOwner): Promise<void> {
+async function releaseIfMine(
+  path: string,
+  me: LockOwner,
+  ops: FileOps,
+  warn: (line: string) => void,
+): Promise<void> {
   const owner = (await readLock(path))?.owner;
-  if (
+  const mine =
     typeof owner === 'object' &&
     owner.pid === me.pid &&
     owner.host === me.host &&
-    owner.started === me.started
-  ) {
-    await rm(path, { force: true });
+    owner.started === me.started;
+  if (!mine) return;
+  try {
+    await ops.rm(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    // The run itself is complete: failing it now would report a finished run as failed.
+    warn(
+      `${path}: removing the run lock failed with ${code}; the next trainer takes it over once pid ${me.pid} has exited`,
+    );
   }
 }
 
