@@ -17,35 +17,12 @@ import {
   testProject,
 } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/run-cli.test-util.js';
+import { runCli, runCliFailure, TINY_SYNTHETIC_TRAIN } from '../src/run-cli.test-util.js';
 
 const disk = smallDisk('befunet-cli-full-disk-');
 let notMounted: string | undefined = 'not mounted yet';
 
-const TRAIN = [
-  'train',
-  '--backend',
-  'cpu',
-  '--preset',
-  'tiny',
-  '--size',
-  '32',
-  '--batch',
-  '1',
-  '--synthetic-images',
-  '4',
-  '--val-fraction',
-  '0',
-];
-
 const JOB = ['job', '--backend', 'cpu', '--steps', '2', '--batch', '1', '--size', '32', '--eval', '2'];
-
-/** Runs the CLI expecting it to fail: its exit code and stderr. */
-const failure = (args: string[]) =>
-  runCli(args).then(
-    () => ({ code: 0, stderr: '' }),
-    (e: { code: number; stderr: string }) => e,
-  );
 
 describe.runIf(testProject() === 'cpu')('befunet job on a full disk (tmpfs)', () => {
   beforeAll(() => {
@@ -63,7 +40,7 @@ describe.runIf(testProject() === 'cpu')('befunet job on a full disk (tmpfs)', ()
     // Room for the lock file, not for the model's weights (4 MB).
     const empty = fillDisk(disk.path, 256 << 10);
     try {
-      const failed = await failure([...JOB, '--out', out, '--resume']);
+      const failed = await runCliFailure([...JOB, '--out', out, '--resume']);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(
         new RegExp(`befunet: FileWriteError: ${out}/model/weights\\.[0-9a-f]+\\.bin: .*ENOSPC`),
@@ -82,13 +59,13 @@ describe.runIf(testProject() === 'cpu')('befunet job on a full disk (tmpfs)', ()
     if (notMounted) context.skip(notMounted);
     mkdirSync(join(disk.path, 'train'));
     const out = join(disk.path, 'train', 'run');
-    await runCli([...TRAIN, '--steps', '1', '--out', out]);
+    await runCli([...TINY_SYNTHETIC_TRAIN, '--steps', '1', '--out', out]);
     const model = await savedModelWeights(join(out, 'model'));
     const pointer = readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8');
     // Room for the lock file, not for the next checkpoint's weights (about 8 MB with the momentum).
     const empty = fillDisk(disk.path, 256 << 10);
     try {
-      const failed = await failure([...TRAIN, '--steps', '2', '--out', out, '--resume']);
+      const failed = await runCliFailure([...TINY_SYNTHETIC_TRAIN, '--steps', '2', '--out', out, '--resume']);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(
         new RegExp(

@@ -7,48 +7,15 @@
  * the same faults in the library; this file checks what a user sees.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillDisk, smallDisk, testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../src/jobs/run-lock.js';
-import { runCli } from '../src/run-cli.test-util.js';
+import { filesOf, runCli, runCliFailure, TINY_SYNTHETIC_TRAIN } from '../src/run-cli.test-util.js';
 
 const disk = smallDisk('befunet-cli-lock-faults-');
 let notMounted: string | undefined = 'not mounted yet';
-
-const TRAIN = [
-  'train',
-  '--backend',
-  'cpu',
-  '--preset',
-  'tiny',
-  '--size',
-  '32',
-  '--batch',
-  '1',
-  '--synthetic-images',
-  '2',
-  '--val-fraction',
-  '0',
-];
-
-const failure = (args: string[]) =>
-  runCli(args).then(
-    () => ({ code: 0, stderr: '' }),
-    (e: { code: number; stderr: string }) => e,
-  );
-
-/** Every file under `dir` (relative paths) with its bytes, to compare a run before and after. */
-function snapshot(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files.set(path.slice(dir.length + 1), readFileSync(path).toString('base64'));
-  }
-  return files;
-}
 
 function expectOneLineLockError(stderr: string, out: string, action: string, code: string): void {
   const lockPath = join(out, LOCK_FILE).replaceAll('.', '\\.');
@@ -65,8 +32,8 @@ describe.runIf(testProject() === 'cpu')('befunet train: the run lock on a faulty
     if (notMounted) return;
     mkdirSync(join(disk.path, 'runs'));
     out = join(disk.path, 'runs', 'run');
-    await runCli([...TRAIN, '--steps', '1', '--out', out]);
-    before = snapshot(out);
+    await runCli([...TINY_SYNTHETIC_TRAIN, '--steps', '1', '--out', out]);
+    before = filesOf(out);
   }, 180_000);
   afterAll(() => disk.remove());
 
@@ -74,14 +41,14 @@ describe.runIf(testProject() === 'cpu')('befunet train: the run lock on a faulty
     if (notMounted) context.skip(notMounted);
     const empty = fillDisk(disk.path, 0);
     try {
-      const failed = await failure([...TRAIN, '--steps', '2', '--out', out, '--resume']);
+      const failed = await runCliFailure([...TINY_SYNTHETIC_TRAIN, '--steps', '2', '--out', out, '--resume']);
       expect(failed.code).toBe(1);
       expectOneLineLockError(failed.stderr, out, 'writing the run lock', 'ENOSPC');
     } finally {
       empty();
     }
     expect(readdirSync(out)).not.toContain(LOCK_FILE);
-    expect(snapshot(out)).toEqual(before);
+    expect(filesOf(out)).toEqual(before);
   }, 120_000);
 
   it.for(['--resume', '--force'])(
@@ -91,14 +58,14 @@ describe.runIf(testProject() === 'cpu')('befunet train: the run lock on a faulty
       if (notMounted) context.skip(notMounted);
       execFileSync('mount', ['-o', 'remount,ro', disk.path]);
       try {
-        const failed = await failure([...TRAIN, '--steps', '2', '--out', out, flag]);
+        const failed = await runCliFailure([...TINY_SYNTHETIC_TRAIN, '--steps', '2', '--out', out, flag]);
         expect(failed.code).toBe(1);
         expectOneLineLockError(failed.stderr, out, 'creating the run lock', 'EROFS');
       } finally {
         execFileSync('mount', ['-o', 'remount,rw', disk.path]);
       }
       expect(readdirSync(join(disk.path, 'runs'))).toEqual(['run']);
-      expect(snapshot(out)).toEqual(before);
+      expect(filesOf(out)).toEqual(before);
     },
   );
 });

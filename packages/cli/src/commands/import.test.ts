@@ -14,7 +14,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, temporaryFolder } from '../run-cli.test-util.js';
+import { filesOf, runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 const out = temporaryFolder('befunet-import-');
 afterAll(out.remove);
@@ -83,7 +83,7 @@ describe.runIf(testProject() === 'cpu')('befunet import', () => {
     const dir = join(parent, 'model');
     const official = ['import', '--backend', 'cpu', '--official', fixturePath('official/official_mini.pth')];
     await runCli([...official, '--out', dir]);
-    const first = new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+    const first = filesOf(dir);
     await expect(runCli([...official, '--out', dir])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/already holds a model \(model\.json\); pass --force/),
@@ -93,9 +93,7 @@ describe.runIf(testProject() === 'cpu')('befunet import', () => {
     expect(aside, stderr).toHaveLength(1);
     expect(stderr).toContain(`was moved to ${join(parent, aside[0]!)}`);
     const moved = join(parent, aside[0]!);
-    expect(
-      new Map(readdirSync(moved).map((f) => [f, readFileSync(join(moved, f)).toString('base64')])),
-    ).toEqual(first);
+    expect(filesOf(moved)).toEqual(first);
     expect(readdirSync(dir).sort()).toEqual([...first.keys()].sort());
   });
 

@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePng, encodeNifti, encodePng, readNifti } from '@befunet/core/io';
@@ -7,7 +6,7 @@ import { testProject } from '@befunet/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The clinical files of @befunet/io's fixture script (pydicom series, NRRD and MetaImage from the specs).
 import { PYTHON, writeClinicalFiles } from '../../../io/src/testing/clinical-files.js';
-import { CLI, runCli, temporaryFolder } from '../run-cli.test-util.js';
+import { CLI, filesOf, runCli, temporaryFolder } from '../run-cli.test-util.js';
 
 /** An ISIC-style folder: RGB images (40x36, not the model's size) with a bright disc, binary masks. */
 function writeSkinFolder(root: string, count: number): { images: string; masks: string } {
@@ -35,17 +34,6 @@ function writeSkinFolder(root: string, count: number): { images: string; masks: 
     );
   }
   return { images, masks };
-}
-
-/** Every file under `dir` with the SHA-256 of its bytes, by relative path. */
-function filesOf(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    out.set(path.slice(dir.length + 1), createHash('sha256').update(readFileSync(path)).digest('hex'));
-  }
-  return out;
 }
 
 const tmp = temporaryFolder('befunet-train-');
